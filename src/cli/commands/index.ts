@@ -1,0 +1,6 @@
+/** Every subcommand, in the order `--help` lists them. Each module registers one command. */
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command) => Command;
+
+export const COMMANDS: RegisterCommand[] = [];

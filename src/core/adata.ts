@@ -1,0 +1,162 @@
+/**
+ * AnnDataLite: the one object that flows through every step, cells x genes as in h5ad.
+ * Immutable: a step returns `adata.with({...})`, a shallow copy with some slots replaced.
+ * Slot and key names follow scanpy (`X_pca`, `connectivities`, `counts`), so our h5ad opens in scanpy.
+ */
+import type { CsrMatrix } from './sparse.js';
+import type { DenseMatrix } from './dense.js';
+import { Frame } from './frame.js';
+import { subsetRows, subsetCols } from './sparse.js';
+import { subsetDenseRows } from './dense.js';
+
+/** JSON-like values stored in `uns`; typed arrays are allowed so they write as HDF5 datasets. */
+export type Json =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly Json[]
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | { readonly [key: string]: Json };
+
+/** One analysis step applied to the data (Seurat LogSeuratCommand, scanpy `uns[..]['params']`). */
+export interface StepRecord {
+  readonly step: string;
+  readonly params: Json;
+  readonly seed: number | null;
+  readonly ms: number;
+  readonly version: string;
+}
+
+export interface AnnDataInit {
+  X: CsrMatrix;
+  obs: Frame;
+  var: Frame;
+  layers?: Readonly<Record<string, CsrMatrix>>;
+  obsm?: Readonly<Record<string, DenseMatrix>>;
+  varm?: Readonly<Record<string, DenseMatrix>>;
+  obsp?: Readonly<Record<string, CsrMatrix>>;
+  uns?: Readonly<Record<string, Json>>;
+  history?: readonly StepRecord[];
+}
+
+export class AnnDataLite {
+  readonly X: CsrMatrix;
+  readonly obs: Frame;
+  readonly var: Frame;
+  readonly layers: Readonly<Record<string, CsrMatrix>>;
+  readonly obsm: Readonly<Record<string, DenseMatrix>>;
+  readonly varm: Readonly<Record<string, DenseMatrix>>;
+  readonly obsp: Readonly<Record<string, CsrMatrix>>;
+  readonly uns: Readonly<Record<string, Json>>;
+  readonly history: readonly StepRecord[];
+
+  constructor(init: AnnDataInit) {
+    this.X = init.X;
+    this.obs = init.obs;
+    this.var = init.var;
+    this.layers = init.layers ?? {};
+    this.obsm = init.obsm ?? {};
+    this.varm = init.varm ?? {};
+    this.obsp = init.obsp ?? {};
+    this.uns = init.uns ?? {};
+    this.history = init.history ?? [];
+    this.checkShapes();
+  }
+
+  get nObs(): number {
+    return this.X.nRows;
+  }
+
+  get nVars(): number {
+    return this.X.nCols;
+  }
+
+  /** Cell names. */
+  get obsNames(): readonly string[] {
+    return this.obs.index;
+  }
+
+  /** Gene names. */
+  get varNames(): readonly string[] {
+    return this.var.index;
+  }
+
+  /** A shallow copy with the given slots replaced. */
+  with(changes: Partial<AnnDataInit>): AnnDataLite {
+    return new AnnDataLite({
+      X: changes.X ?? this.X,
+      obs: changes.obs ?? this.obs,
+      var: changes.var ?? this.var,
+      layers: changes.layers ?? this.layers,
+      obsm: changes.obsm ?? this.obsm,
+      varm: changes.varm ?? this.varm,
+      obsp: changes.obsp ?? this.obsp,
+      uns: changes.uns ?? this.uns,
+      history: changes.history ?? this.history,
+    });
+  }
+
+  /** Cells `rows` (in that order); obsp graphs are dropped because they refer to the old cells. */
+  subsetObs(rows: ArrayLike<number>): AnnDataLite {
+    const layers: Record<string, CsrMatrix> = {};
+    for (const [k, m] of Object.entries(this.layers)) layers[k] = subsetRows(m, rows);
+    const obsm: Record<string, DenseMatrix> = {};
+    for (const [k, m] of Object.entries(this.obsm)) obsm[k] = subsetDenseRows(m, rows);
+    return new AnnDataLite({
+      X: subsetRows(this.X, rows),
+      obs: this.obs.subset(rows),
+      var: this.var,
+      layers,
+      obsm,
+      varm: this.varm,
+      obsp: {},
+      uns: this.uns,
+      history: this.history,
+    });
+  }
+
+  /** Genes `cols` (increasing order keeps indices sorted); varm is subset too. */
+  subsetVars(cols: ArrayLike<number>): AnnDataLite {
+    const layers: Record<string, CsrMatrix> = {};
+    for (const [k, m] of Object.entries(this.layers)) layers[k] = subsetCols(m, cols);
+    const varm: Record<string, DenseMatrix> = {};
+    for (const [k, m] of Object.entries(this.varm)) varm[k] = subsetDenseRows(m, cols);
+    return new AnnDataLite({
+      X: subsetCols(this.X, cols),
+      obs: this.obs,
+      var: this.var.subset(cols),
+      layers,
+      obsm: this.obsm,
+      varm,
+      obsp: this.obsp,
+      uns: this.uns,
+      history: this.history,
+    });
+  }
+
+  private checkShapes(): void {
+    const { nRows, nCols } = this.X;
+    if (this.obs.nRows !== nRows) throw new Error(`obs has ${this.obs.nRows} rows, X has ${nRows}`);
+    if (this.var.nRows !== nCols) throw new Error(`var has ${this.var.nRows} rows, X has ${nCols} columns`);
+    for (const [k, m] of Object.entries(this.layers)) {
+      if (m.nRows !== nRows || m.nCols !== nCols) throw new Error(`layer '${k}' is ${m.nRows} x ${m.nCols}, X is ${nRows} x ${nCols}`);
+    }
+    for (const [k, m] of Object.entries(this.obsm)) {
+      if (m.nRows !== nRows) throw new Error(`obsm '${k}' has ${m.nRows} rows, X has ${nRows}`);
+    }
+    for (const [k, m] of Object.entries(this.varm)) {
+      if (m.nRows !== nCols) throw new Error(`varm '${k}' has ${m.nRows} rows, X has ${nCols} columns`);
+    }
+    for (const [k, m] of Object.entries(this.obsp)) {
+      if (m.nRows !== nRows || m.nCols !== nRows) throw new Error(`obsp '${k}' is ${m.nRows} x ${m.nCols}, expected ${nRows} x ${nRows}`);
+    }
+  }
+}
+
+/** An empty frame for `n` rows named by `index`. */
+export function frameOf(index: readonly string[]): Frame {
+  return new Frame(index);
+}
