@@ -1,0 +1,81 @@
+/**
+ * Log-normalization: Seurat `NormalizeData(normalization.method = "LogNormalize", scale.factor = 1e4)`
+ * = scanpy `normalize_total(target_sum=1e4)` + `log1p`: x' = log1p(x / s_i) with size factor
+ * s_i = total_i / targetSum. Division and log1p run in Float64; the result is stored as Float32
+ * (as scanpy's float32 X; Seurat keeps doubles, differences are ~1e-7 relative).
+ * With `method: 'scran'` the size factors come from pooled deconvolution (Lun et al. 2016), centred
+ * to mean 1 as scran/scater do, and x' = log1p(x / s_i) (natural log; scater uses log2).
+ */
+import type { CsrMatrix } from '../core/sparse.js';
+import { AnalysisError, UsageError } from '../core/errors.js';
+import { defineStep } from '../core/step.js';
+import { scranSizeFactorsKernel } from './scranSizeFactors.js';
+
+/** Parameters of {@link logNormalize}. */
+export interface LogNormalizeParams {
+  /** Counts per cell after scaling (Seurat `scale.factor`). Used by method 'total'. @default 10000 */
+  targetSum: number;
+  /** Size factors: library size ('total', Seurat LogNormalize) or scran pooled deconvolution ('scran'). @default 'total' */
+  method: 'total' | 'scran';
+}
+
+/** Library size (total counts) per cell, Float64 accumulation. */
+export function librarySizes(x: CsrMatrix): Float64Array {
+  const out = new Float64Array(x.nRows);
+  for (let i = 0; i < x.nRows; i++) {
+    let s = 0;
+    const end = x.indptr[i + 1];
+    for (let k = x.indptr[i]; k < end; k++) s += x.data[k];
+    out[i] = s;
+  }
+  return out;
+}
+
+/**
+ * Kernel: log1p(x / sizeFactors[i]) over the stored entries (zeros stay zero, the sparsity pattern
+ * is shared with the input). A cell with size factor 0 (no counts) gets all zeros rather than NaN.
+ * @param x - raw counts, cells x genes
+ * @param sizeFactors - one per cell
+ */
+export function logNormalizeKernel(x: CsrMatrix, sizeFactors: Float64Array): CsrMatrix {
+  const data = new Float32Array(x.data.length);
+  for (let i = 0; i < x.nRows; i++) {
+    const sf = sizeFactors[i];
+    const inv = sf > 0 ? 1 / sf : 0;
+    const end = x.indptr[i + 1];
+    // Math.log1p keeps precision for small x/sf (low counts in deep cells).
+    for (let k = x.indptr[i]; k < end; k++) data[k] = Math.log1p(x.data[k] * inv);
+  }
+  return { format: 'csr', nRows: x.nRows, nCols: x.nCols, indptr: x.indptr, indices: x.indices, data };
+}
+
+/** Size factors total_i / targetSum (Seurat LogNormalize). */
+export function totalSizeFactors(x: CsrMatrix, targetSum: number): Float64Array {
+  const lib = librarySizes(x);
+  for (let i = 0; i < lib.length; i++) lib[i] /= targetSum;
+  return lib;
+}
+
+/**
+ * Step `log_normalize`: X becomes log-normalized, `layers.counts` keeps the raw counts (taken from
+ * `layers.counts` when already present, else from X), obs `size_factor` holds s_i.
+ * @example await logNormalize(adata, { targetSum: 1e4 });
+ */
+export const logNormalize = defineStep<LogNormalizeParams>({
+  name: 'log_normalize',
+  defaults: { targetSum: 1e4, method: 'total' },
+  validate: (p) => {
+    if (!(p.targetSum > 0 && Number.isFinite(p.targetSum))) throw new UsageError(`targetSum must be a finite number > 0, got ${p.targetSum}`);
+    if (p.method !== 'total' && p.method !== 'scran') throw new UsageError(`method must be 'total' or 'scran', got ${JSON.stringify(p.method)}`);
+  },
+  run: (adata, p, ctx) => {
+    const counts = adata.layers.counts ?? adata.X;
+    const sf = p.method === 'total' ? totalSizeFactors(counts, p.targetSum) : scranSizeFactorsKernel(counts, {}).sizeFactors;
+    let empty = 0;
+    for (let i = 0; i < sf.length; i++) if (!(sf[i] > 0)) empty++;
+    if (empty === sf.length) throw new AnalysisError('log_normalize: every cell has size factor 0 (no counts)');
+    if (empty > 0) ctx.log.warn({ cells: empty }, 'cells with size factor <= 0 are left all-zero');
+    const x = logNormalizeKernel(counts, sf);
+    return adata.with({ X: x, layers: { ...adata.layers, counts }, obs: adata.obs.withNumeric('size_factor', sf) });
+  },
+});

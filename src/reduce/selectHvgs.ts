@@ -1,0 +1,285 @@
+/**
+ * Highly variable genes.
+ *
+ * `vst` (Seurat `FindVariableFeatures(selection.method = "vst")` = scanpy `seurat_v3`), on raw counts:
+ * per gene mean and variance (n - 1); a loess (degree 2, span 0.3) of log10(variance) on log10(mean)
+ * over genes with variance > 0 gives the expected variance sigma_j^2 = 10^fit; the standardized
+ * variance is sum_i min((x_ij - mean_j) / sigma_j, sqrt(n))^2 / (n - 1) (values clipped above at
+ * sqrt(nCells), as Seurat's `clip.max = "auto"`); genes are ranked by it (ties by gene order, R `order`).
+ *
+ * `dispersion` (Seurat `mean.var.plot` = scanpy `seurat`), on log-normalized X: mean
+ * m_j = log1p(mean(expm1 x)), dispersion log(var(expm1 x) / mean(expm1 x)); genes are put in 20
+ * equal-width bins of m_j and dispersions z-scored within a bin (a one-gene bin gives 1, as scanpy);
+ * genes are ranked by the normalized dispersion (scanpy's `n_top_genes` rule).
+ *
+ * With a batch key (lot) the statistics, fit and ranking run within each batch and are combined as
+ * scanpy `seurat_v3`: a gene's rank is the median of its ranks over the batches where it is in the
+ * top `nTopGenes`; genes sort by that rank, ties by the number of such batches (more first).
+ */
+import type { CsrMatrix } from '../core/sparse.js';
+import { AnalysisError, UsageError } from '../core/errors.js';
+import { defineStep } from '../core/step.js';
+import { lotCodes } from '../qc/filterCells.js';
+import { loessFit } from './loess.js';
+
+/** Parameters of {@link selectHvgs}. */
+export interface SelectHvgsParams {
+  /** 'vst' (Seurat vst / scanpy seurat_v3, on counts) or 'dispersion' (Seurat mean.var.plot / scanpy seurat, on log data). @default 'vst' */
+  flavor: 'vst' | 'dispersion';
+  /** Number of genes to select. @default 2000 */
+  nTopGenes: number;
+  /** Loess span for vst. @default 0.3 */
+  span: number;
+  /** obs column whose categories are batches (e.g. 'lot'); null = one batch. @default null */
+  batchKey: string | null;
+  /** Compute on cells with obs `in_pool` true when that column exists (balanced pool). @default true */
+  usePool: boolean;
+}
+
+/** Per-gene statistics of one batch. */
+export interface HvgBatchStats {
+  means: Float64Array;
+  variances: Float64Array;
+  /** vst: standardized variance; dispersion: normalized dispersion (NaN when undefined). */
+  score: Float64Array;
+  /** dispersion flavor only: log dispersion. */
+  dispersions?: Float64Array;
+}
+
+/**
+ * Kernel (vst) for the cells `rows` of a counts matrix (all cells when null).
+ * @param counts - raw counts, cells x genes
+ * @param rows - cell subset or null
+ * @param span - loess span
+ */
+export function vstStats(counts: CsrMatrix, rows: Int32Array | null, span: number): HvgBatchStats {
+  const G = counts.nCols;
+  const n = rows ? rows.length : counts.nRows;
+  const { indptr, indices, data } = counts;
+  const sum = new Float64Array(G), nnz = new Float64Array(G);
+  for (let t = 0; t < n; t++) {
+    const i = rows ? rows[t] : t;
+    for (let k = indptr[i]; k < indptr[i + 1]; k++) { sum[indices[k]] += data[k]; nnz[indices[k]]++; }
+  }
+  const means = new Float64Array(G);
+  for (let j = 0; j < G; j++) means[j] = sum[j] / n;
+  // Two-pass variance (sum of squared deviations from the mean) avoids cancellation.
+  const ss = new Float64Array(G);
+  for (let t = 0; t < n; t++) {
+    const i = rows ? rows[t] : t;
+    for (let k = indptr[i]; k < indptr[i + 1]; k++) {
+      const d = data[k] - means[indices[k]];
+      ss[indices[k]] += d * d;
+    }
+  }
+  const variances = new Float64Array(G);
+  for (let j = 0; j < G; j++) {
+    ss[j] += (n - nnz[j]) * means[j] * means[j];
+    variances[j] = n > 1 ? ss[j] / (n - 1) : 0;
+  }
+  // loess of log10(var) on log10(mean) over non-constant genes.
+  let m = 0;
+  for (let j = 0; j < G; j++) if (variances[j] > 0) m++;
+  const lx = new Float64Array(m), ly = new Float64Array(m), idx = new Int32Array(m);
+  for (let j = 0, t = 0; j < G; j++) {
+    if (variances[j] > 0) { lx[t] = Math.log10(means[j]); ly[t] = Math.log10(variances[j]); idx[t] = j; t++; }
+  }
+  const fit = m > 0 ? loessFit(lx, ly, { span, degree: 2 }) : new Float64Array(0);
+  const sd = new Float64Array(G);
+  for (let t = 0; t < m; t++) sd[idx[t]] = Math.sqrt(10 ** fit[t]);
+  const vmax = Math.sqrt(n);
+  const acc = new Float64Array(G);
+  for (let t = 0; t < n; t++) {
+    const i = rows ? rows[t] : t;
+    for (let k = indptr[i]; k < indptr[i + 1]; k++) {
+      const j = indices[k];
+      if (sd[j] === 0) continue;
+      const z = Math.min((data[k] - means[j]) / sd[j], vmax);
+      acc[j] += z * z;
+    }
+  }
+  const score = new Float64Array(G);
+  for (let j = 0; j < G; j++) {
+    if (sd[j] === 0 || n < 2) continue; // constant gene: 0, as Seurat
+    const z0 = means[j] / sd[j];
+    score[j] = (acc[j] + (n - nnz[j]) * z0 * z0) / (n - 1);
+  }
+  return { means, variances, score };
+}
+
+/**
+ * Kernel (dispersion) for the cells `rows` of log-normalized data.
+ * @param logX - log1p-normalized values, cells x genes
+ * @param rows - cell subset or null
+ */
+export function dispersionStats(logX: CsrMatrix, rows: Int32Array | null): HvgBatchStats {
+  const G = logX.nCols;
+  const n = rows ? rows.length : logX.nRows;
+  const { indptr, indices, data } = logX;
+  const sum = new Float64Array(G), sumSq = new Float64Array(G);
+  for (let t = 0; t < n; t++) {
+    const i = rows ? rows[t] : t;
+    for (let k = indptr[i]; k < indptr[i + 1]; k++) {
+      const v = Math.expm1(data[k]);
+      sum[indices[k]] += v;
+      sumSq[indices[k]] += v * v;
+    }
+  }
+  const means = new Float64Array(G), variances = new Float64Array(G), dispersions = new Float64Array(G);
+  const logMean = new Float64Array(G);
+  for (let j = 0; j < G; j++) {
+    const mu = sum[j] / n;
+    means[j] = mu;
+    variances[j] = n > 1 ? Math.max(0, (sumSq[j] - n * mu * mu) / (n - 1)) : 0;
+    logMean[j] = Math.log1p(mu);
+    // log(0 / 0) and log(0) are undefined: NaN, as scanpy (such genes are never selected).
+    dispersions[j] = mu > 0 && variances[j] > 0 ? Math.log(variances[j] / mu) : NaN;
+  }
+  // 20 equal-width bins of the log mean (R `cut(breaks = 20)` / pandas `cut(bins = 20)`).
+  const nBins = 20;
+  let lo = Infinity, hi = -Infinity;
+  for (let j = 0; j < G; j++) { if (logMean[j] < lo) lo = logMean[j]; if (logMean[j] > hi) hi = logMean[j]; }
+  const width = (hi - lo) / nBins;
+  const bin = new Int32Array(G);
+  for (let j = 0; j < G; j++) bin[j] = width > 0 ? Math.min(nBins - 1, Math.max(0, Math.ceil((logMean[j] - lo) / width) - 1)) : 0;
+  const bs = new Float64Array(nBins), bss = new Float64Array(nBins), bn = new Float64Array(nBins);
+  for (let j = 0; j < G; j++) {
+    if (Number.isNaN(dispersions[j])) continue;
+    bs[bin[j]] += dispersions[j]; bn[bin[j]]++;
+  }
+  for (let b = 0; b < nBins; b++) bs[b] = bn[b] > 0 ? bs[b] / bn[b] : NaN;
+  for (let j = 0; j < G; j++) {
+    if (Number.isNaN(dispersions[j])) continue;
+    const d = dispersions[j] - bs[bin[j]];
+    bss[bin[j]] += d * d;
+  }
+  const score = new Float64Array(G);
+  for (let j = 0; j < G; j++) {
+    const b = bin[j];
+    if (Number.isNaN(dispersions[j])) { score[j] = NaN; continue; }
+    if (bn[b] < 2) { score[j] = 1; continue; } // one-gene bin (scanpy)
+    const sd = Math.sqrt(bss[b] / (bn[b] - 1));
+    score[j] = sd > 0 ? (dispersions[j] - bs[b]) / sd : 0;
+  }
+  return { means: logMean, variances, score, dispersions };
+}
+
+/** 0-based rank of each gene by decreasing score (NaN last, ties by gene order); rank >= nTop -> NaN. */
+export function topRanks(score: Float64Array, nTop: number): Float64Array {
+  const G = score.length;
+  const order = Int32Array.from({ length: G }, (_, t) => t).sort((a, b) => {
+    const sa = score[a], sb = score[b];
+    const na = Number.isNaN(sa), nb = Number.isNaN(sb);
+    if (na || nb) return na === nb ? a - b : na ? 1 : -1;
+    return sb - sa || a - b;
+  });
+  const rank = new Float64Array(G).fill(NaN);
+  for (let t = 0; t < Math.min(nTop, G); t++) if (!Number.isNaN(score[order[t]])) rank[order[t]] = t;
+  return rank;
+}
+
+/** Result of {@link combineBatchRanks}. */
+export interface HvgSelection {
+  /** 1 for selected genes. */
+  highlyVariable: Uint8Array;
+  /** Median rank over batches where the gene is in the top (NaN for unselected genes). */
+  rank: Float64Array;
+  /** Batches in which the gene is in the top. */
+  nBatches: Float64Array;
+}
+
+/**
+ * Combines per-batch top ranks as scanpy seurat_v3: median rank, then more batches first.
+ * @param ranks - one Float64Array per batch from {@link topRanks}
+ * @param nTop - genes to select
+ */
+export function combineBatchRanks(ranks: Float64Array[], nTop: number): HvgSelection {
+  const G = ranks[0].length;
+  const med = new Float64Array(G).fill(NaN);
+  const nb = new Float64Array(G);
+  const buf = new Float64Array(ranks.length);
+  for (let j = 0; j < G; j++) {
+    let c = 0;
+    for (let b = 0; b < ranks.length; b++) if (!Number.isNaN(ranks[b][j])) buf[c++] = ranks[b][j];
+    nb[j] = c;
+    if (c > 0) {
+      const s = buf.subarray(0, c).sort();
+      med[j] = c % 2 ? s[c >> 1] : (s[(c >> 1) - 1] + s[c >> 1]) / 2;
+    }
+  }
+  const order = Int32Array.from({ length: G }, (_, t) => t).sort((a, b) => {
+    const na = Number.isNaN(med[a]), nbb = Number.isNaN(med[b]);
+    if (na || nbb) return na === nbb ? a - b : na ? 1 : -1;
+    return med[a] - med[b] || nb[b] - nb[a] || a - b;
+  });
+  const highlyVariable = new Uint8Array(G);
+  const rank = new Float64Array(G).fill(NaN);
+  for (let t = 0; t < Math.min(nTop, G); t++) {
+    const j = order[t];
+    if (Number.isNaN(med[j])) break;
+    highlyVariable[j] = 1;
+    rank[j] = med[j];
+  }
+  return { highlyVariable, rank, nBatches: nb };
+}
+
+/**
+ * Step `select_hvgs`: writes var `highly_variable`, `means`, `variances`, `variances_norm` (vst;
+ * averaged over batches) or `dispersions`, `dispersions_norm` (dispersion), `highly_variable_rank`,
+ * `highly_variable_nbatches`, and uns `hvg` {flavor}.
+ * @example await selectHvgs(adata, { flavor: 'vst', nTopGenes: 2000 });
+ */
+export const selectHvgs = defineStep<SelectHvgsParams>({
+  name: 'select_hvgs',
+  defaults: { flavor: 'vst', nTopGenes: 2000, span: 0.3, batchKey: null, usePool: true },
+  validate: (p) => {
+    if (p.flavor !== 'vst' && p.flavor !== 'dispersion') throw new UsageError(`flavor must be 'vst' or 'dispersion', got ${JSON.stringify(p.flavor)}`);
+    if (!(Number.isInteger(p.nTopGenes) && p.nTopGenes > 0)) throw new UsageError(`nTopGenes must be a positive integer, got ${p.nTopGenes}`);
+    if (!(p.span > 0 && p.span <= 1)) throw new UsageError(`span must be in (0, 1], got ${p.span}`);
+  },
+  run: (adata, p, ctx) => {
+    const counts = adata.layers.counts;
+    if (p.flavor === 'vst' && !counts) throw new AnalysisError("select_hvgs (vst) needs raw counts in layers.counts; run log_normalize first");
+    const mat = p.flavor === 'vst' ? counts! : adata.X;
+    if (p.nTopGenes > adata.nVars) ctx.log.warn({ nTopGenes: p.nTopGenes, nVars: adata.nVars }, 'nTopGenes exceeds the number of genes; selecting all');
+    // Cells used: the balanced pool when marked.
+    const pool = p.usePool ? adata.obs.get('in_pool') : undefined;
+    let cells: Int32Array | null = null;
+    if (pool && pool.kind === 'bool') {
+      let m = 0;
+      for (let i = 0; i < pool.values.length; i++) m += pool.values[i];
+      cells = new Int32Array(m);
+      for (let i = 0, t = 0; i < pool.values.length; i++) if (pool.values[i]) cells[t++] = i;
+    }
+    const batches: (Int32Array | null)[] = [];
+    if (p.batchKey === null) batches.push(cells);
+    else {
+      if (!adata.obs.has(p.batchKey)) throw new AnalysisError(`select_hvgs: obs has no batch column '${p.batchKey}'`);
+      const { codes, labels } = lotCodes(adata.obs, p.batchKey);
+      const all = cells ?? Int32Array.from({ length: adata.nObs }, (_, i) => i);
+      for (let b = 0; b < labels.length; b++) {
+        const sel = all.filter((i) => codes[i] === b);
+        if (sel.length > 1) batches.push(sel);
+      }
+      if (batches.length === 0) throw new AnalysisError(`select_hvgs: no batch in '${p.batchKey}' has 2 or more cells`);
+    }
+    const stats = batches.map((rows) => (p.flavor === 'vst' ? vstStats(mat, rows, p.span) : dispersionStats(mat, rows)));
+    const sel = combineBatchRanks(stats.map((s) => topRanks(s.score, p.nTopGenes)), p.nTopGenes);
+    // Means and variances over all used cells (scanpy reports them on the whole data).
+    const whole = batches.length === 1 ? stats[0] : p.flavor === 'vst' ? vstStats(mat, cells, p.span) : dispersionStats(mat, cells);
+    const G = adata.nVars;
+    const avgScore = new Float64Array(G);
+    for (const s of stats) for (let j = 0; j < G; j++) avgScore[j] += s.score[j] / stats.length;
+    let vars = adata.var
+      .with('highly_variable', { kind: 'bool', values: sel.highlyVariable })
+      .withNumeric('means', whole.means)
+      .withNumeric('variances', whole.variances);
+    if (p.flavor === 'vst') vars = vars.withNumeric('variances_norm', avgScore);
+    else vars = vars.withNumeric('dispersions', whole.dispersions!).withNumeric('dispersions_norm', avgScore);
+    vars = vars.withNumeric('highly_variable_rank', sel.rank).withNumeric('highly_variable_nbatches', sel.nBatches);
+    let nHvg = 0;
+    for (let j = 0; j < G; j++) nHvg += sel.highlyVariable[j];
+    ctx.log.info({ nHvg, nBatches: batches.length, nCells: cells ? cells.length : adata.nObs }, 'highly variable genes');
+    return adata.with({ var: vars, uns: { ...adata.uns, hvg: { flavor: p.flavor === 'vst' ? 'seurat_v3' : 'seurat', n_top_genes: p.nTopGenes } } });
+  },
+});
