@@ -1,0 +1,133 @@
+/**
+ * One entry point for every input format: detects the format of a path and dispatches to the
+ * matching reader. Detection looks at content before names where it can:
+ * - a folder, or a matrix/features/genes/barcodes file inside one: 10x MTX folder;
+ * - a file with the HDF5 signature: h5ad when named .h5ad or holding `X`/`obs`, else 10x HDF5;
+ * - anything else: a dense CSV/TSV table (delimiter by extension, else sniffed).
+ */
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { InputError } from '../core/errors.js';
+import type { AnnDataLite } from '../core/adata.js';
+import type { Logger } from '../core/log.js';
+import { read10xMtx } from './read10xMtx.js';
+import { readDelimitedMatrix } from './readDelimitedMatrix.js';
+import { delimiterFromName } from './readRecords.js';
+
+/** Formats {@link readMatrix} recognises. */
+export type MatrixFormat = '10x-mtx' | '10x-h5' | 'h5ad' | 'csv' | 'tsv';
+
+/** Options of {@link readMatrix}; each applies to the formats named. */
+export interface ReadMatrixOptions {
+  /** 10x MTX: var index from symbols or IDs. @default 'gene_symbols' */
+  varNames: 'gene_symbols' | 'gene_ids';
+  /** CSV/TSV: rows are cells (default: rows are genes). @default false */
+  cellsAsRows: boolean;
+  /** h5ad: take counts from `layers/counts`/`raw/X` when present ('counts') or always `X`. @default 'counts' */
+  prefer: 'counts' | 'X';
+  /** Logger handed to readers that log (10x HDF5). */
+  log?: Logger;
+}
+
+/** What {@link readMatrix} returns. */
+export interface ReadMatrixResult {
+  readonly adata: AnnDataLite;
+  readonly format: MatrixFormat;
+  /** h5ad only: where the counts came from. */
+  readonly countsSource?: 'layers/counts' | 'raw/X' | 'X';
+}
+
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+const TENX_FILE = /(^|[._])(matrix\.mtx|features\.tsv|genes\.tsv|barcodes\.tsv)(\.gz)?$/i;
+
+/** True when the HDF5 superblock signature sits at offset 0, 512, 1024, 2048, ... (user blocks). */
+function isHdf5(path: string): boolean {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(8);
+    for (let off = 0; off + 8 <= size; off = off === 0 ? 512 : off * 2) {
+      if (readSync(fd, buf, 0, 8, off) === 8 && buf.equals(HDF5_SIGNATURE)) return true;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** h5ad or 10x HDF5: `.h5ad` by name, otherwise by content (anndata writes `X` at the root). */
+async function hdf5Kind(path: string): Promise<'h5ad' | '10x-h5'> {
+  if (path.toLowerCase().endsWith('.h5ad')) return 'h5ad';
+  const { default: h5wasm } = await import('h5wasm/node');
+  await h5wasm.ready;
+  const f = new h5wasm.File(path, 'r');
+  try {
+    // CellRanger writes /matrix (v3) or one group per genome (v2), never a root X.
+    return f.keys().includes('X') ? 'h5ad' : '10x-h5';
+  } finally {
+    f.close();
+  }
+}
+
+/** Signatures of the HDF5 readers (written alongside, loaded on first use). */
+interface H5Readers {
+  read10xH5(path: string, log?: Logger): Promise<AnnDataLite>;
+  readH5ad(path: string, opts?: { prefer?: 'counts' | 'X' }): Promise<{ adata: AnnDataLite; countsSource: 'layers/counts' | 'raw/X' | 'X' }>;
+}
+
+/**
+ * Loads the HDF5 readers lazily, so text-format reading never instantiates the wasm module.
+ * The specifiers are variables so this file compiles before those modules land.
+ */
+async function loadH5Readers(): Promise<H5Readers> {
+  const tenx = './read10xH5.js';
+  const h5ad = './readH5ad.js';
+  try {
+    const [a, b] = await Promise.all([import(tenx), import(h5ad)]);
+    return { read10xH5: a.read10xH5, readH5ad: b.readH5ad } as H5Readers;
+  } catch (e) {
+    throw new InputError(`cannot read HDF5 input: the HDF5 readers failed to load (${(e as Error).message})`, { cause: e });
+  }
+}
+
+/** Detects the format of `path` without reading the data. */
+export async function detectMatrixFormat(path: string): Promise<MatrixFormat> {
+  if (!existsSync(path)) throw new InputError(`expected an input file or folder, got '${path}' (does not exist)`);
+  if (statSync(path).isDirectory()) return '10x-mtx';
+  if (TENX_FILE.test(basename(path))) return '10x-mtx';
+  if (isHdf5(path)) return hdf5Kind(path);
+  const delim = delimiterFromName(path);
+  if (delim === '\t') return 'tsv';
+  if (delim === ',') return 'csv';
+  return 'csv';
+}
+
+/**
+ * Reads any supported count matrix as an AnnDataLite (cells x genes): a 10x MTX folder (v2 or v3,
+ * or a .mtx(.gz)/features/barcodes file inside one), a 10x HDF5 file, an h5ad file or a dense
+ * CSV/TSV table.
+ * @param path - file or folder
+ * @example
+ * const { adata, format } = await readMatrix('../shared/data/pbmc3k'); // format '10x-mtx'
+ */
+export async function readMatrix(path: string, options: Partial<ReadMatrixOptions> = {}): Promise<ReadMatrixResult> {
+  const format = await detectMatrixFormat(path);
+  switch (format) {
+    case '10x-mtx': {
+      const dir = statSync(path).isDirectory() ? path : dirname(path);
+      return { adata: await read10xMtx(dir, { varNames: options.varNames ?? 'gene_symbols' }), format };
+    }
+    case 'csv':
+    case 'tsv':
+      return { adata: await readDelimitedMatrix(path, { cellsAsRows: options.cellsAsRows ?? false }), format };
+    case '10x-h5': {
+      const { read10xH5 } = await loadH5Readers();
+      return { adata: await read10xH5(path, options.log), format };
+    }
+    case 'h5ad': {
+      const { readH5ad } = await loadH5Readers();
+      const { adata, countsSource } = await readH5ad(path, { prefer: options.prefer ?? 'counts' });
+      return { adata, format, countsSource };
+    }
+  }
+}
