@@ -7,10 +7,13 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import h5wasm from 'h5wasm/node';
 import { InputError } from '../core/errors.js';
 import type { AnnDataLite } from '../core/adata.js';
 import type { Logger } from '../core/log.js';
-import { read10xMtx } from './read10xMtx.js';
+import { find10xMtxFiles, read10xMtx } from './read10xMtx.js';
+import { read10xH5 } from './read10xH5.js';
+import { readH5ad } from './readH5ad.js';
 import { readDelimitedMatrix } from './readDelimitedMatrix.js';
 import { delimiterFromName } from './readRecords.js';
 
@@ -58,7 +61,6 @@ function isHdf5(path: string): boolean {
 /** h5ad or 10x HDF5: `.h5ad` by name, otherwise by content (anndata writes `X` at the root). */
 async function hdf5Kind(path: string): Promise<'h5ad' | '10x-h5'> {
   if (path.toLowerCase().endsWith('.h5ad')) return 'h5ad';
-  const { default: h5wasm } = await import('h5wasm/node');
   await h5wasm.ready;
   const f = new h5wasm.File(path, 'r');
   try {
@@ -69,24 +71,13 @@ async function hdf5Kind(path: string): Promise<'h5ad' | '10x-h5'> {
   }
 }
 
-/** Signatures of the HDF5 readers (written alongside, loaded on first use). */
-interface H5Readers {
-  read10xH5(path: string, log?: Logger): Promise<AnnDataLite>;
-  readH5ad(path: string, opts?: { prefer?: 'counts' | 'X' }): Promise<{ adata: AnnDataLite; countsSource: 'layers/counts' | 'raw/X' | 'X' }>;
-}
-
-/**
- * Loads the HDF5 readers lazily, so text-format reading never instantiates the wasm module.
- * The specifiers are variables so this file compiles before those modules land.
- */
-async function loadH5Readers(): Promise<H5Readers> {
-  const tenx = './read10xH5.js';
-  const h5ad = './readH5ad.js';
+/** True when `dir` holds the three files of a 10x MTX folder. */
+function isTenxFolder(dir: string): boolean {
   try {
-    const [a, b] = await Promise.all([import(tenx), import(h5ad)]);
-    return { read10xH5: a.read10xH5, readH5ad: b.readH5ad } as H5Readers;
-  } catch (e) {
-    throw new InputError(`cannot read HDF5 input: the HDF5 readers failed to load (${(e as Error).message})`, { cause: e });
+    find10xMtxFiles(dir);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -94,7 +85,7 @@ async function loadH5Readers(): Promise<H5Readers> {
 export async function detectMatrixFormat(path: string): Promise<MatrixFormat> {
   if (!existsSync(path)) throw new InputError(`expected an input file or folder, got '${path}' (does not exist)`);
   if (statSync(path).isDirectory()) return '10x-mtx';
-  if (TENX_FILE.test(basename(path))) return '10x-mtx';
+  if (TENX_FILE.test(basename(path)) && isTenxFolder(dirname(path))) return '10x-mtx';
   if (isHdf5(path)) return hdf5Kind(path);
   const delim = delimiterFromName(path);
   if (delim === '\t') return 'tsv';
@@ -121,11 +112,9 @@ export async function readMatrix(path: string, options: Partial<ReadMatrixOption
     case 'tsv':
       return { adata: await readDelimitedMatrix(path, { cellsAsRows: options.cellsAsRows ?? false }), format };
     case '10x-h5': {
-      const { read10xH5 } = await loadH5Readers();
       return { adata: await read10xH5(path, options.log), format };
     }
     case 'h5ad': {
-      const { readH5ad } = await loadH5Readers();
       const { adata, countsSource } = await readH5ad(path, { prefer: options.prefer ?? 'counts' });
       return { adata, format, countsSource };
     }

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { read10xMtx } from '../../src/io/read10xMtx.js';
+import { readMatrix } from '../../src/io/readMatrix.js';
+import { read10xH5 } from '../../src/io/read10xH5.js';
 import { checkCompressed, type CsrMatrix } from '../../src/core/sparse.js';
 import { columnStrings } from '../../src/core/frame.js';
 import { sharedData } from '../helpers/paths.js';
@@ -69,5 +71,65 @@ describe('10x MTX folders from ../shared/data', () => {
     for (let k = 0; k < a.X.data.length; k++) if (a.X.data[k] > max) max = a.X.data[k];
     expect(max).toBe(624);
     expect(a.varNames.slice(0, 2)).toEqual(['Xkr4', 'Gm1992']);
+  });
+});
+
+describe('v3 MTX and v3 HDF5 hold the same matrix', () => {
+  it('read10xMtx and read10xH5 agree on barcodes, gene IDs and every value (507 genes x 1,107 cells)', async () => {
+    const m = await read10xMtx(sharedData('10x_formats', 'v3_mtx'));
+    const h = await read10xH5(sharedData('10x_formats', 'v3_h5', 'filtered_feature_bc_matrix.h5'));
+    expect([h.nObs, h.nVars]).toEqual([m.nObs, m.nVars]);
+    expect(h.obsNames).toEqual(m.obsNames);
+    expect(h.varNames).toEqual(m.varNames);
+    expect(columnStrings(h.var.require('gene_ids'))).toEqual(columnStrings(m.var.require('gene_ids')));
+    expect([...h.X.indptr]).toEqual([...m.X.indptr]);
+    expect(h.X.indices).toEqual(m.X.indices);
+    expect(h.X.data).toEqual(m.X.data);
+  });
+});
+
+describe('dense CSV (CellBench CEL-seq2 plates) through readMatrix', () => {
+  it.each([
+    ['sc_celseq2_5cl_p1.count.csv.gz', 297, 15564],
+    ['sc_celseq2_5cl_p2.count.csv.gz', 307, 14078],
+    ['sc_celseq2_5cl_p3.count.csv.gz', 305, 13426],
+  ])('%s: %i cells x %i genes, integer counts, Ensembl IDs as gene_ids', async (name, nObs, nVars) => {
+    const { adata, format } = await readMatrix(sharedData('cellbench_5cl_celseq2', name));
+    expect(format).toBe('csv');
+    expect([adata.nObs, adata.nVars]).toEqual([nObs, nVars]);
+    expect(checkCompressed(adata.X)).toBeNull();
+    let integral = true;
+    for (let k = 0; k < adata.X.data.length; k++) if (!Number.isInteger(adata.X.data[k])) integral = false;
+    expect(integral).toBe(true);
+    expect(adata.var.has('gene_ids')).toBe(true);
+    expect(adata.obsNames[0]).toBe('p1_A1');
+  });
+
+  // Reference figures from an independent pass over the raw files:
+  //   zcat FILE | awk -F, 'NR>1{for(i=2;i<=NF;i++){s+=$i; if($i!=0)n++}} END{print s, n}'
+  // and for the first cell (column 2) of p1: 34,719 UMIs in 6,944 genes.
+  it.each([
+    ['sc_celseq2_5cl_p1.count.csv.gz', 9783530, 1810635],
+    ['sc_celseq2_5cl_p2.count.csv.gz', 7347615, 1737067],
+    ['sc_celseq2_5cl_p3.count.csv.gz', 5546889, 1463083],
+  ])('%s: total %i, nnz %i (as counted by awk)', async (name, sum, nnz) => {
+    const { adata } = await readMatrix(sharedData('cellbench_5cl_celseq2', name));
+    expect(total(adata.X)).toBe(sum);
+    expect(adata.X.indptr[adata.nObs]).toBe(nnz);
+    if (name.includes('p1')) {
+      expect(adata.X.indptr[1] - adata.X.indptr[0]).toBe(6944);
+      let s = 0;
+      for (let k = adata.X.indptr[0]; k < adata.X.indptr[1]; k++) s += adata.X.data[k];
+      expect(s).toBe(34719);
+    }
+  });
+});
+
+describe('HDF5 inputs through readMatrix', () => {
+  it('kang2018 h5ad: 2,000 cells x 9,015 genes with integer counts (total 3,081,827)', async () => {
+    const { adata, format } = await readMatrix(sharedData('kang2018_ifnb_2000cells', 'kang2018_ifnb_2000cells.h5ad'));
+    expect(format).toBe('h5ad');
+    expect([adata.nObs, adata.nVars]).toEqual([2000, 9015]);
+    expect(total(adata.layers.counts ?? adata.X)).toBe(1475025 + 1606802);
   });
 });
