@@ -30,7 +30,7 @@ table.data caption { text-align: left; color: var(--muted); padding-bottom: 4px;
 figure { margin: 8px 0 20px; }
 figcaption { max-width: 820px; color: var(--muted); font-size: 13px; margin-top: 4px; }
 .fig-row { display: flex; flex-wrap: wrap; gap: 8px 32px; }
-.fig-row figure { flex: 0 1 auto; }
+.fig-row figure { flex: 0 1 auto; min-width: 0; }
 svg.plot { display: block; max-width: 100%; height: auto; font-size: 11px; }
 svg.plot text { fill: var(--fg); }
 svg.plot .axis path { stroke: #57606a; fill: none; }

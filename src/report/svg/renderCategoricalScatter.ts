@@ -36,7 +36,8 @@ export interface CategoricalScatterSpec {
   yLabel?: string;
 }
 
-const PLOT = 460;
+// 400 px squares let the two UMAPs (with legends) sit side by side on a 1280 px screen.
+const PLOT = 400;
 const PAD = 10;
 const LEFT = 28;
 const TOP = 10;

@@ -25,8 +25,8 @@ export interface DotPlotSpec {
   ariaLabel: string;
 }
 
-const CELL = 22;
-const R_MAX = 9.5;
+const CELL = 26;
+const R_MAX = 11;
 const FONT = 11;
 
 /** Dot radius for a fraction expressing: area proportional to the fraction. */
@@ -94,10 +94,10 @@ export function renderDotPlot(s: DotPlotSpec): { svg: string; nDots: number } {
   parts.push(`<g class="legend" transform="translate(${lx} ${top})"><text class="legend-title" x="0" y="11">% expressing</text>`);
   const sizes = [0.25, 0.5, 0.75, 1];
   for (let k = 0; k < sizes.length; k++) {
-    const y = 28 + k * 22;
+    const y = 30 + k * 25;
     parts.push(`<circle cx="${R_MAX}" cy="${y}" r="${coord(radius(sizes[k]))}" fill="#555"/><text x="${2 * R_MAX + 8}" y="${y}" dy="0.32em">${sizes[k] * 100}</text>`);
   }
-  const barY = 28 + sizes.length * 22 + 10;
+  const barY = 30 + sizes.length * 25 + 6;
   parts.push(`<text class="legend-title" x="0" y="${barY}">scaled mean</text>`);
   // Colour bar as 20 stacked rects (no gradient ids needed, so the markup has no document-level ids).
   const steps = 20, barH = 100;

@@ -43,7 +43,8 @@ export function renderLegend(s: LegendSpec): { svg: string; width: number; heigh
   const perCol = Math.max(1, Math.floor((s.maxHeight - top) / ROW));
   const nColumns = Math.max(1, Math.ceil(n / perCol));
   const labels: string[] = [];
-  let colWidth = 0;
+  // The heading is bold, so allow ~10% more than the estimate for regular text.
+  let colWidth = s.title ? textWidth(s.title, FONT) * 1.1 + 4 : 0;
   for (let c = 0; c < n; c++) {
     const name = s.names[c];
     let label = name.length > MAX_CHARS ? `${name.slice(0, MAX_CHARS - 1)}\u2026` : name;

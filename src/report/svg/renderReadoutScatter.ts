@@ -56,6 +56,9 @@ function leastSquares(x: Float64Array, y: Float64Array): { a: number; b: number 
   return { a: my - b * mx, b };
 }
 
+/** Tick labels: nice tick values print shortest (`0.1`, not `0.100`); integers get separators. */
+const formatTick = (v: number): string => (Number.isInteger(v) ? formatNumber(v) : String(v));
+
 /** Shortens `text` with an ellipsis to fit `maxPx` at `font` px. */
 function fit(text: string, maxPx: number, font: number): string {
   if (textWidth(text, font) <= maxPx) return text;
@@ -87,13 +90,13 @@ function renderPanel(p: ReadoutPanel, ox: number, oy: number): { svg: string; nP
   const parts: string[] = ['<g class="panel">'];
   parts.push(`<text class="panel-title" x="${coord(ox + ML)}" y="${coord(oy + 16)}">${escapeHtml(fit(p.title, PW - ML - 4, 13))}</text>`);
   parts.push(`<text class="panel-sub" x="${coord(ox + ML)}" y="${coord(oy + 33)}">${escapeHtml(p.subtitle)}</text>`);
-  parts.push(renderAxis({ orient: 'bottom', scale: sx, ticks: xt.ticks, format: (v) => formatNumber(v), at: bot, extent: [left, right], label: fit(p.xLabel, PW - ML, 11) }));
-  parts.push(renderAxis({ orient: 'left', scale: sy, ticks: yt.ticks, format: (v) => formatNumber(v), at: left, extent: [bot, topY], label: fit(p.yLabel, PH - MT - MB + 30, 11), labelOffset: 48 }));
+  parts.push(renderAxis({ orient: 'bottom', scale: sx, ticks: xt.ticks, format: formatTick, at: bot, extent: [left, right], label: fit(p.xLabel, PW - ML, 11) }));
+  parts.push(renderAxis({ orient: 'left', scale: sy, ticks: yt.ticks, format: formatTick, at: left, extent: [bot, topY], label: fit(p.yLabel, PH - MT - MB + 30, 11), labelOffset: 48 }));
   if (fitLine) {
     const xa = Math.max(x0, xt.lo), xb = Math.min(x1, xt.hi);
     parts.push(
       `<path class="fit" d="M${coord(sx(xa))} ${coord(sy(fitLine.a + fitLine.b * xa))}L${coord(sx(xb))} ${coord(sy(fitLine.a + fitLine.b * xb))}">` +
-        `<title>least-squares line: y = ${formatNumber(fitLine.a)} + ${formatNumber(fitLine.b)} x</title></path>`,
+        `<title>least-squares line: y = ${formatNumber(fitLine.a)} ${fitLine.b < 0 ? '-' : '+'} ${formatNumber(Math.abs(fitLine.b))} x</title></path>`,
     );
   }
   let nPoints = 0;

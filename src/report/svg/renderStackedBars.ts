@@ -46,7 +46,8 @@ export function renderStackedBars(s: StackedBarsSpec): { svg: string; nSegments:
   if (s.fractions.length !== nLots * nCl) {
     throw new Error(`composition.fractions has length ${s.fractions.length}, expected lots x clusters = ${nLots * nCl}`);
   }
-  const top = s.annotations ? 34 : 12;
+  // With annotations: a heading line, then the values row, then the bars.
+  const top = s.annotations ? 46 : 12;
   const band = nLots <= 6 ? 64 : nLots <= 16 ? 46 : Math.max(14, 736 / nLots);
   const plotW = Math.max(240, nLots * band);
   const barW = band * 0.72;
@@ -62,7 +63,7 @@ export function renderStackedBars(s: StackedBarsSpec): { svg: string; nSegments:
     at: LEFT - 4, extent: [top, top + PLOT_H], label: 'cells in lot',
   }));
   if (s.annotations) {
-    parts.push(`<text class="annot-title" x="${LEFT - 8}" y="${top - 12}" text-anchor="end">${escapeHtml(s.annotationLabel)}</text>`);
+    parts.push(`<text class="annot-title" x="${LEFT}" y="12">${escapeHtml(s.annotationLabel)} (value above each bar)</text>`);
   }
   let nSegments = 0;
   for (let slot = 0; slot < s.order.length; slot++) {
