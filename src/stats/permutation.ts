@@ -11,9 +11,14 @@
  * Speed: ranks are centred once, so rho = <cx, cy> / (|cx| |cy|) and, because a permutation does
  * not change |cy|, comparing |<cx, cy_perm>| with |<cx, cy>| is one dot product per permutation.
  * The permuted orders are drawn once and shared by every test against the same readout (all
- * clusters, all genes), so the per-test cost is a (tests x n) by (n x B) product.
+ * clusters, all genes), and tests whose ranks share a tie pattern share the whole null
+ * distribution (see {@link permutationPValues}), so 10^5 permutations for thousands of genes
+ * cost a few (pattern x n) by (n x B) products plus one binary search per gene.
  */
 import type { Rng } from '../core/rng.js';
+
+/** Permutations per block of the blocked product in {@link permutationPValues}. */
+const PERM_BLOCK = 256;
 
 /** Parameters of {@link drawPermutations}. */
 export interface PermutationParams {
@@ -104,16 +109,57 @@ export interface PermutationResult {
   readonly pval: Float64Array;
   /** Permutations with |<x_i, y_perm>| >= |<x_i, y>| per test. */
   readonly exceed: Float64Array;
+  /** Distinct rank patterns (null distributions computed). */
+  readonly nPatterns: number;
+}
+
+/**
+ * Sorted |<x, y_perm>| over all stored permutations: the null distribution of the statistic for
+ * every variable whose centred ranks are a rearrangement of `x`.
+ *
+ * Blocked product: permutations go in blocks of PERM_BLOCK, stored lots-major (n x block), so the
+ * innermost loop runs over contiguous permutations with one x value held in a register.
+ */
+export function permutationNull(x: Float64Array, y: Float64Array, perms: PermutationSet): Float64Array {
+  const n = y.length;
+  const order = perms.order;
+  const out = new Float64Array(perms.count);
+  const yt = new Float64Array(n * PERM_BLOCK);
+  for (let b0 = 0; b0 < perms.count; b0 += PERM_BLOCK) {
+    const bs = Math.min(PERM_BLOCK, perms.count - b0);
+    for (let b = 0; b < bs; b++) {
+      const ob = (b0 + b) * n;
+      for (let t = 0; t < n; t++) yt[t * PERM_BLOCK + b] = y[order[ob + t]];
+    }
+    const acc = out.subarray(b0, b0 + bs);
+    for (let t = 0; t < n; t++) {
+      const xv = x[t];
+      if (xv === 0) continue;
+      const yo = t * PERM_BLOCK;
+      for (let b = 0; b < bs; b++) acc[b] += xv * yt[yo + b];
+    }
+  }
+  for (let b = 0; b < perms.count; b++) out[b] = Math.abs(out[b]);
+  out.sort();
+  return out;
 }
 
 /**
  * Two-sided permutation p-values of m correlations sharing one permuted vector.
  *
+ * Because <x, y o pi> over a set of permutations pi depends on x only through the multiset of its
+ * centred ranks (relabel the lots), all variables with the same rank pattern share one null
+ * distribution. Tie-free variables all have the pattern {1..n} - (n+1)/2, so the null is
+ * computed once per distinct tie pattern (a handful per readout, however many genes) and each
+ * test costs a binary search. With all n! permutations (exact test) this equals per-variable
+ * enumeration exactly; with B random permutations each p is a valid Monte Carlo p-value against B
+ * draws from the same null, and tests with equal |rho| and pattern get equal p.
+ *
  * @param x row-major m x n matrix; row i holds the centred ranks of test i's variable
  * @param m number of tests (rows of x)
  * @param y centred ranks of the shared variable (length n); this vector is permuted
  * @param perms permutations of n items from {@link drawPermutations}
- * @param rows optional subset [start, end) of tests to evaluate (for splitting work across threads)
+ * @param rows optional subset [start, end) of tests to evaluate
  */
 export function permutationPValues(x: Float64Array, m: number, y: Float64Array, perms: PermutationSet, rows?: readonly [number, number]): PermutationResult {
   const n = y.length;
@@ -123,11 +169,14 @@ export function permutationPValues(x: Float64Array, m: number, y: Float64Array, 
   const end = rows ? rows[1] : m;
   const mm = end - start;
   const dot = new Float64Array(mm);
-  const thr = new Float64Array(mm);
   const exceed = new Float64Array(mm);
   const pval = new Float64Array(mm);
   let yy = 0;
   for (let t = 0; t < n; t++) yy += y[t] * y[t];
+  // One null distribution per distinct rank pattern, keyed by the sorted centred ranks (a string
+  // key per test, built once per test, not per permutation).
+  const nulls = new Map<string, Float64Array>();
+  const sorted = new Float64Array(n);
   for (let i = 0; i < mm; i++) {
     const off = (start + i) * n;
     let s = 0;
@@ -137,25 +186,30 @@ export function permutationPValues(x: Float64Array, m: number, y: Float64Array, 
       xx += x[off + t] * x[off + t];
     }
     dot[i] = s;
+    if (xx === 0 || yy === 0) {
+      pval[i] = NaN;
+      continue;
+    }
+    sorted.set(x.subarray(off, off + n));
+    sorted.sort();
+    const key = sorted.join(',');
+    let nul = nulls.get(key);
+    if (!nul) {
+      nul = permutationNull(x.subarray(off, off + n), y, perms);
+      nulls.set(key, nul);
+    }
     // Relative slack so permutations that tie the observed |rho| count as "as extreme" despite
     // summation-order rounding (ranks are multiples of 1/2, so dots are usually exact anyway).
-    thr[i] = xx === 0 || yy === 0 ? Infinity : Math.abs(s) * (1 - 1e-10) - 1e-12;
-  }
-  const order = perms.order;
-  const yb = new Float64Array(n);
-  for (let b = 0; b < perms.count; b++) {
-    const ob = b * n;
-    for (let t = 0; t < n; t++) yb[t] = y[order[ob + t]];
-    for (let i = 0; i < mm; i++) {
-      const off = (start + i) * n;
-      let s = 0;
-      for (let t = 0; t < n; t++) s += x[off + t] * yb[t];
-      if (s >= thr[i] || -s >= thr[i]) exceed[i]++;
+    const thr = Math.abs(s) * (1 - 1e-10) - 1e-12;
+    let lo = 0;
+    let hi = nul.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (nul[mid] < thr) lo = mid + 1;
+      else hi = mid;
     }
+    exceed[i] = nul.length - lo;
+    pval[i] = perms.exact ? exceed[i] / perms.count : (1 + exceed[i]) / (1 + perms.count);
   }
-  for (let i = 0; i < mm; i++) {
-    if (thr[i] === Infinity) pval[i] = NaN;
-    else pval[i] = perms.exact ? exceed[i] / perms.count : (1 + exceed[i]) / (1 + perms.count);
-  }
-  return { dot, pval, exceed };
+  return { dot, pval, exceed, nPatterns: nulls.size };
 }

@@ -80,3 +80,33 @@ describe('permutationPValues', () => {
     expect(second.pval[0]).toBe(all.pval[1]);
   });
 });
+
+describe('permutationPValues shares null distributions by rank pattern', () => {
+  it('equals direct per-test enumeration for rearranged and tied rank vectors (n = 6)', () => {
+    const y = Float64Array.of(-2.5, 0.5, -1.5, 2.5, -0.5, 1.5);
+    // rows 0-1: tie-free rearrangements (same pattern); rows 2-3: pattern with a tied pair; row 4: three tied
+    const rows = [
+      [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5],
+      [0.5, -2.5, 2.5, -1.5, 1.5, -0.5],
+      [-2, -2, -0.5, 0.5, 1.5, 2.5],
+      [2.5, -2, 0.5, -2, -0.5, 1.5],
+      [-1.5, -1.5, -1.5, 1, 1.5, 2],
+    ];
+    const x = Float64Array.from(rows.flat());
+    const perms = drawPermutations(6, { nPermutations: 1, exactMaxN: 8 }, createRng(0));
+    const res = permutationPValues(x, 5, y, perms);
+    expect(res.nPatterns).toBe(3);
+    for (let i = 0; i < 5; i++) {
+      // oracle: count |<x_i, y o pi>| >= |<x_i, y>| over all 720 permutations directly
+      const obs = Math.abs(rows[i].reduce((s, v, t) => s + v * y[t], 0));
+      let count = 0;
+      for (let b = 0; b < 720; b++) {
+        let s = 0;
+        for (let t = 0; t < 6; t++) s += rows[i][t] * y[perms.order[b * 6 + t]];
+        if (Math.abs(s) >= obs - 1e-9) count++;
+      }
+      expect(res.exceed[i]).toBe(count);
+      expect(res.pval[i]).toBeCloseTo(count / 720, 15);
+    }
+  });
+});
