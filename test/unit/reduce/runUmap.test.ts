@@ -1,0 +1,141 @@
+/**
+ * runUmap: the umap-js adapter fed our kNN. Real data: pbmc3k with Seurat's PCs 1-10 (2,638 cells,
+ * ../shared/reference/pbmc3k-seurat/cells.csv); Seurat's clusters must stay together in the
+ * embedding, measured by kNN label agreement in 2-D.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { sharedReference } from '../../helpers/paths.js';
+import type { DenseMatrix } from '../../../src/core/dense.js';
+import { createRng } from '../../../src/core/rng.js';
+import { knnExact, type KnnResult } from '../../../src/neighbors/knnExact.js';
+import { computeConnectivities } from '../../../src/neighbors/computeConnectivities.js';
+import { knnToDistanceCsr } from '../../../src/neighbors/findNeighbors.js';
+import { knnFromDistanceCsr, runUmapKernel, RUN_UMAP_DEFAULTS, runUmap } from '../../../src/reduce/runUmap.js';
+import { AnnDataLite } from '../../../src/core/adata.js';
+import { Frame } from '../../../src/core/frame.js';
+import { csrFromDense, toDenseArray } from '../../../src/core/sparse.js';
+import { UMAP } from 'umap-js';
+
+function readSeuratPcs(): { pcs: DenseMatrix; cluster: Int32Array } {
+  const lines = readFileSync(sharedReference('pbmc3k-seurat', 'cells.csv'), 'utf8').trim().split('\n');
+  const header = lines[0].split(',');
+  const pc1 = header.indexOf('PC1');
+  const cl = header.indexOf('cluster');
+  const n = lines.length - 1;
+  const data = new Float32Array(n * 10);
+  const cluster = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const f = lines[i + 1].split(',');
+    cluster[i] = Number(f[cl]);
+    for (let c = 0; c < 10; c++) data[i * 10 + c] = Number(f[pc1 + c]);
+  }
+  return { pcs: { nRows: n, nCols: 10, data }, cluster };
+}
+
+/** Fraction of cells whose 15 nearest neighbours in the embedding mostly share their label. */
+async function knnLabelAgreement(emb: DenseMatrix, labels: Int32Array, k = 15): Promise<number> {
+  const knn = await knnExact(emb, k + 1);
+  let agree = 0;
+  for (let i = 0; i < emb.nRows; i++) {
+    let same = 0;
+    for (let t = 1; t <= k; t++) if (labels[knn.indices[i * (k + 1) + t]] === labels[i]) same++;
+    agree += same / k;
+  }
+  return agree / emb.nRows;
+}
+
+describe('runUmap on pbmc3k (Seurat PCs 1-10, k = 20)', () => {
+  let pcs: DenseMatrix;
+  let cluster: Int32Array;
+  let knn: KnnResult;
+  let emb: DenseMatrix;
+  beforeAll(async () => {
+    ({ pcs, cluster } = readSeuratPcs());
+    knn = await knnExact(pcs, 20);
+    emb = runUmapKernel(knn.indices, knn.distances, knn.nRows, knn.k, { ...RUN_UMAP_DEFAULTS, nEpochs: 200 }, createRng(42));
+  });
+
+  it('keeps each Seurat cluster together: 15-NN label agreement in 2-D is >= 0.9 and within 0.03 of Seurat\'s UMAP', async () => {
+    expect(emb.nRows).toBe(2638);
+    expect(emb.nCols).toBe(2);
+    for (let t = 0; t < emb.data.length; t++) expect(Number.isFinite(emb.data[t])).toBe(true);
+    const agreement = await knnLabelAgreement(emb, cluster);
+    // Seurat's own UMAP of the same cells, for scale.
+    const lines = readFileSync(sharedReference('pbmc3k-seurat', 'cells.csv'), 'utf8').trim().split('\n');
+    const seuratUmap = new Float32Array(2 * 2638);
+    for (let i = 0; i < 2638; i++) {
+      const f = lines[i + 1].split(',');
+      seuratUmap[2 * i] = Number(f[2]);
+      seuratUmap[2 * i + 1] = Number(f[3]);
+    }
+    const seuratAgreement = await knnLabelAgreement({ nRows: 2638, nCols: 2, data: seuratUmap }, cluster);
+    console.info(`15-NN label agreement in UMAP: ours ${agreement.toFixed(3)}, Seurat's ${seuratAgreement.toFixed(3)}`);
+    expect(agreement).toBeGreaterThanOrEqual(0.9);
+    expect(agreement).toBeGreaterThanOrEqual(seuratAgreement - 0.03);
+  });
+
+  it('is identical for the same seed and differs for another seed', async () => {
+    // First 500 cells with their own kNN and 30 epochs: enough to exercise init and negative sampling.
+    const n = 500;
+    const small = { ...RUN_UMAP_DEFAULTS, nEpochs: 30 };
+    const k20 = await knnExact({ nRows: n, nCols: 10, data: pcs.data.slice(0, n * 10) }, 20);
+    const a = runUmapKernel(k20.indices, k20.distances, n, 20, small, createRng(7));
+    const b = runUmapKernel(k20.indices, k20.distances, n, 20, small, createRng(7));
+    const c = runUmapKernel(k20.indices, k20.distances, n, 20, small, createRng(8));
+    expect(Array.from(b.data)).toEqual(Array.from(a.data));
+    expect(Array.from(c.data)).not.toEqual(Array.from(a.data));
+  });
+
+  it('umap-js builds the same fuzzy graph from our kNN as computeConnectivities (max |diff| < 1e-6)', async () => {
+    const n = 300;
+    const sub: DenseMatrix = { nRows: n, nCols: 10, data: pcs.data.slice(0, n * 10) };
+    {
+      const k15 = await knnExact(sub, 15);
+      const ours = toDenseArray(computeConnectivities(k15.indices, k15.distances, n, 15));
+      const u = new UMAP({ nNeighbors: 15, nEpochs: 1, random: () => 0.5 });
+      const kI: number[][] = [];
+      const kD: number[][] = [];
+      for (let i = 0; i < n; i++) {
+        kI.push(Array.from(k15.indices.subarray(i * 15, i * 15 + 15)));
+        kD.push(Array.from(k15.distances.subarray(i * 15, i * 15 + 15)));
+      }
+      u.setPrecomputedKNN(kI, kD);
+      u.initializeFit(Array.from({ length: n }, () => []));
+      const graph = (u as unknown as { graph: { get(r: number, c: number, d?: number): number } }).graph;
+      let worst = 0;
+      let nnz = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          const v = graph.get(i, j, 0);
+          if (v !== 0) nnz++;
+          worst = Math.max(worst, Math.abs(v - ours[i * n + j]));
+        }
+      }
+      expect(nnz).toBeGreaterThan(n * 14);
+      expect(worst).toBeLessThan(1e-6);
+    }
+  });
+
+  it('the step reads obsp.distances (kNN lists round-trip) and writes obsm.X_umap', async () => {
+    const n = 200;
+    const sub: DenseMatrix = { nRows: n, nCols: 10, data: pcs.data.slice(0, n * 10) };
+    const k10 = await knnExact(sub, 10);
+    const dist = knnToDistanceCsr(k10);
+    const back = knnFromDistanceCsr(dist);
+    expect(back.k).toBe(10);
+    expect(Array.from(back.indices)).toEqual(Array.from(k10.indices));
+    const names = Array.from({ length: n }, (_, i) => `c${i}`);
+    const adata = new AnnDataLite({
+      X: csrFromDense(n, 1, new Float32Array(n)),
+      obs: new Frame(names),
+      var: new Frame(['g']),
+      obsm: { X_pca: sub },
+      obsp: { distances: dist },
+    });
+    const out = await runUmap(adata, { nEpochs: 20 });
+    expect(out.obsm.X_umap.nRows).toBe(n);
+    expect(out.obsm.X_umap.data).toBeInstanceOf(Float32Array);
+    await expect(runUmap(adata.with({ obsp: {} }))).rejects.toThrow(/obsp.distances/);
+  });
+});
