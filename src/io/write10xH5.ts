@@ -11,7 +11,7 @@
  * deflate-compressed datasets (h5wasm's wasm heap is 32-bit, so data must move in slices, see
  * io/h5.ts). Strings are fixed-length ASCII like CellRanger's, so h5py/scanpy read them as `|S`.
  */
-import { renameSync, rmSync, existsSync, mkdirSync } from 'node:fs';
+import { renameSync, rmSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AnnDataLite } from '../core/adata.js';
 import type { CsrMatrix } from '../core/sparse.js';
@@ -182,6 +182,7 @@ export class H5StreamWriter {
       this.file.create_attribute('library_ids', [this.libraryId]);
       this.file.close();
       this.closed = true;
+      stripHdf5Timestamps(this.tmp);
       renameSync(this.tmp, this.path);
     } catch (e) {
       await this.abort();
@@ -237,4 +238,76 @@ export async function write10xH5(path: string, adata: AnnDataLite): Promise<void
     throw e;
   }
   await w.finish({ ids, symbols, types });
+}
+
+/** Bob Jenkins' lookup3 `hashlittle` (2006), the checksum HDF5 puts on v2 metadata blocks. */
+function lookup3(buf: Uint8Array, start: number, length: number, initval = 0): number {
+  const rot = (x: number, k: number) => (x << k) | (x >>> (32 - k));
+  let a = (0xdeadbeef + length + initval) | 0;
+  let b = a;
+  let c = a;
+  let p = start;
+  while (length > 12) {
+    a = (a + (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24))) | 0;
+    b = (b + (buf[p + 4] | (buf[p + 5] << 8) | (buf[p + 6] << 16) | (buf[p + 7] << 24))) | 0;
+    c = (c + (buf[p + 8] | (buf[p + 9] << 8) | (buf[p + 10] << 16) | (buf[p + 11] << 24))) | 0;
+    // mix(a, b, c)
+    a = (a - c) | 0; a ^= rot(c, 4); c = (c + b) | 0;
+    b = (b - a) | 0; b ^= rot(a, 6); a = (a + c) | 0;
+    c = (c - b) | 0; c ^= rot(b, 8); b = (b + a) | 0;
+    a = (a - c) | 0; a ^= rot(c, 16); c = (c + b) | 0;
+    b = (b - a) | 0; b ^= rot(a, 19); a = (a + c) | 0;
+    c = (c - b) | 0; c ^= rot(b, 4); b = (b + a) | 0;
+    length -= 12;
+    p += 12;
+  }
+  if (length === 0) return c >>> 0;
+  // Tail: bytes 0-3 into a, 4-7 into b, 8-11 into c, little-endian.
+  for (let t = length - 1; t >= 0; t--) {
+    const v = buf[p + t] << ((t & 3) * 8);
+    if (t >= 8) c = (c + v) | 0;
+    else if (t >= 4) b = (b + v) | 0;
+    else a = (a + v) | 0;
+  }
+  // final(a, b, c)
+  c ^= b; c = (c - rot(b, 14)) | 0;
+  a ^= c; a = (a - rot(c, 11)) | 0;
+  b ^= a; b = (b - rot(a, 25)) | 0;
+  c ^= b; c = (c - rot(b, 16)) | 0;
+  a ^= c; a = (a - rot(c, 4)) | 0;
+  b ^= a; b = (b - rot(a, 14)) | 0;
+  c ^= b; c = (c - rot(b, 24)) | 0;
+  return c >>> 0;
+}
+
+/**
+ * Makes an HDF5 file byte-reproducible by zeroing the object times HDF5 stamps into every v2
+ * object header (HDF5 spec, "Version 2 Data Object Header Prefix": flags bit 5 = access,
+ * modification, change and birth times follow the flags) and recomputing the header checksum.
+ * A candidate `OHDR` signature is rewritten only when its stored checksum verifies, so bytes in
+ * compressed chunks that happen to spell `OHDR` are never touched. h5wasm offers no switch to
+ * disable time tracking, hence this pass. Returns the number of headers rewritten.
+ */
+export function stripHdf5Timestamps(path: string): number {
+  const buf = readFileSync(path);
+  let changed = 0;
+  for (let p = buf.indexOf('OHDR'); p >= 0; p = buf.indexOf('OHDR', p + 4)) {
+    if (buf[p + 4] !== 2) continue;
+    const flags = buf[p + 5];
+    if ((flags & 0x20) === 0) continue;
+    let q = p + 6 + 16;
+    if (flags & 0x10) q += 4;
+    const sizeBytes = 1 << (flags & 3);
+    let chunk0 = 0;
+    for (let t = sizeBytes - 1; t >= 0; t--) chunk0 = chunk0 * 256 + buf[q + t];
+    q += sizeBytes;
+    const sumAt = q + chunk0;
+    if (sumAt + 4 > buf.length) continue;
+    if (lookup3(buf, p, sumAt - p) !== buf.readUInt32LE(sumAt)) continue;
+    buf.fill(0, p + 6, p + 22);
+    buf.writeUInt32LE(lookup3(buf, p, sumAt - p), sumAt);
+    changed++;
+  }
+  if (changed > 0) writeFileSync(path, buf);
+  return changed;
 }

@@ -7,23 +7,9 @@
 import { AnnDataLite } from '../core/adata.js';
 import { Frame, categoricalFrom } from '../core/frame.js';
 import type { CsrMatrix } from '../core/sparse.js';
-import { UsageError } from '../core/errors.js';
+import { writeH5ad } from '../io/writeH5ad.js';
+import { stripHdf5Timestamps } from '../io/write10xH5.js';
 import type { Features10x } from '../io/write10xMtx.js';
-
-type WriteH5ad = (path: string, adata: AnnDataLite) => Promise<void>;
-
-/** Loads the h5ad writer; a UsageError when this build has none. */
-async function loadWriteH5ad(): Promise<WriteH5ad> {
-  // Resolved at run time so this module builds before the h5ad writer exists in the tree.
-  const spec = '../io/writeH5ad.js';
-  try {
-    const mod = (await import(spec)) as { writeH5ad?: WriteH5ad };
-    if (typeof mod.writeH5ad === 'function') return mod.writeH5ad;
-  } catch {
-    // fall through to the usage error
-  }
-  throw new UsageError('format h5ad needs the h5ad writer, which this build lacks; use --format mtx or h5');
-}
 
 /** Buffers one sample and writes it as h5ad on {@link H5adBufferSink.finish}. */
 export class H5adBufferSink {
@@ -77,7 +63,6 @@ export class H5adBufferSink {
 
   /** Builds the AnnDataLite and writes it. */
   async finish(features: Features10x): Promise<void> {
-    const writeH5ad = await loadWriteH5ad();
     const nCells = this.barcodes.length;
     const indptr = this.nnz < 2 ** 32 ? Uint32Array.from(this.indptr.subarray(0, nCells + 1)) : this.indptr.slice(0, nCells + 1);
     const X: CsrMatrix = { format: 'csr', nRows: nCells, nCols: this.nGenes, indptr, indices: this.indices.slice(0, this.nnz), data: this.data.slice(0, this.nnz) };
@@ -90,6 +75,8 @@ export class H5adBufferSink {
       ['feature_types', categoricalFrom(features.types ? [...features.types] : new Array<string>(this.nGenes).fill('Gene Expression'))],
     ]);
     await writeH5ad(this.path, new AnnDataLite({ X, obs, var: var_, layers: { counts: X } }));
+    // HDF5 stamps object times; zero them so the same seed gives the same bytes.
+    stripHdf5Timestamps(this.path);
   }
 
   /** Drops the buffers (nothing is on disk before finish). */
