@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../../src/core/rng.js';
+import type { DenseMatrix } from '../../../src/core/dense.js';
+import { knnExact } from '../../../src/neighbors/knnExact.js';
+import { knnHnsw } from '../../../src/neighbors/knnHnsw.js';
+
+/** Seeded mixture of 8 Gaussian clusters in 30 dimensions, like a PC embedding. */
+function mixture(n: number, d: number, seed: number): DenseMatrix {
+  const rng = createRng(seed);
+  const centers = new Float64Array(8 * d);
+  for (let t = 0; t < centers.length; t++) centers[t] = rng.normal() * 5;
+  const data = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const c = rng.int(8);
+    for (let j = 0; j < d; j++) data[i * d + j] = centers[c * d + j] + rng.normal();
+  }
+  return { nRows: n, nCols: d, data };
+}
+
+describe('knnHnsw (approximate)', () => {
+  it('recalls >= 0.97 of the exact 20-NN on 3,000 mixture points and is deterministic', async () => {
+    const x = mixture(3000, 30, 11);
+    const exact = await knnExact(x, 20);
+    const a = knnHnsw(x, 20, { seed: 5 });
+    const b = knnHnsw(x, 20, { seed: 5 });
+    expect(Array.from(b.indices)).toEqual(Array.from(a.indices));
+    expect(Array.from(b.distances)).toEqual(Array.from(a.distances));
+    let hit = 0;
+    const set = new Uint8Array(x.nRows);
+    for (let i = 0; i < x.nRows; i++) {
+      for (let t = 0; t < 20; t++) set[exact.indices[i * 20 + t]] = 1;
+      for (let t = 0; t < 20; t++) hit += set[a.indices[i * 20 + t]];
+      for (let t = 0; t < 20; t++) set[exact.indices[i * 20 + t]] = 0;
+    }
+    const recall = hit / (x.nRows * 20);
+    console.info(`HNSW recall@20 = ${recall.toFixed(4)}`);
+    expect(recall).toBeGreaterThanOrEqual(0.97);
+    // Rows sorted ascending; distances are Euclidean (not squared): compare a found pair directly.
+    for (let i = 0; i < 50; i++) {
+      for (let t = 1; t < 20; t++) expect(a.distances[i * 20 + t]).toBeGreaterThanOrEqual(a.distances[i * 20 + t - 1]);
+      const j = a.indices[i * 20 + 5];
+      let s = 0;
+      for (let c = 0; c < 30; c++) s += (x.data[i * 30 + c] - x.data[j * 30 + c]) ** 2;
+      expect(a.distances[i * 20 + 5]).toBeCloseTo(Math.sqrt(s), 3);
+    }
+  });
+});
