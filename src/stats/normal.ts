@@ -19,6 +19,8 @@
 const LOG_SQRT_2PI = 0.91893853320467274178032973640562;
 /** 1 / sqrt(2 pi). */
 const INV_SQRT_2PI = 0.39894228040143267793994605993438;
+/** Upper tails beyond this are 0, as in R's pnorm (avoids subnormal results). */
+const UNDERFLOW_Z = 37.5193;
 /** Below this |z| the power series is used, above it the continued fraction. */
 const SERIES_LIMIT = 1.5;
 
@@ -65,13 +67,15 @@ function millsRatio(z: number): number {
 /** Q(z) = P(Z > z) for z >= 0. */
 function upperTailNonNegative(z: number): number {
   if (z < SERIES_LIMIT) return 0.5 - INV_SQRT_2PI * expHalfSquare(z) * oddSeries(z);
-  if (z > 40) return 0; // Q(40) ~ 3.7e-350: below the smallest subnormal double.
+  // R's pnorm returns exactly 0 beyond 37.5193 rather than a subnormal (Q there is about the
+  // smallest normal double, 2.2e-308); do the same so that p-values agree with R bit for bit.
+  if (z > UNDERFLOW_Z) return 0;
   return INV_SQRT_2PI * expHalfSquare(z) * millsRatio(z);
 }
 
 /**
  * Upper tail of the standard normal, P(Z > z) = R's `pnorm(z, lower.tail = FALSE)`.
- * Relative accuracy ~1e-15 everywhere; underflows to 0 only beyond z ~ 38.5, as R does.
+ * Relative accuracy ~1e-15 everywhere; exactly 0 beyond z = 37.5193, as R's pnorm (no subnormals).
  *
  * @param z a standard normal deviate; NaN gives NaN.
  * @example
