@@ -8,6 +8,7 @@ import { normalCdf, normalLogCdf, normalLogUpperTail, normalUpperTail } from '..
  * result is exact to double precision. pi comes from Machin's formula, sqrt by Newton.
  */
 const DIGITS = 720n;
+const rel = (a: number, b: number): number => Math.abs(a / b - 1);
 const SCALE = 10n ** DIGITS;
 
 function atanInv(x: bigint): bigint {
@@ -98,7 +99,7 @@ describe('normal tails: symmetry, monotonicity, logs and edge values', () => {
 
   it('is strictly decreasing across the series / continued-fraction switch at 1.5 and beyond', () => {
     let prev = normalUpperTail(-3);
-    for (let z = -2.999; z < 38; z += 0.001) {
+    for (let z = -2.999; z < 37.5; z += 0.001) {
       const q = normalUpperTail(z);
       expect(q).toBeLessThan(prev);
       prev = q;
@@ -117,6 +118,16 @@ describe('normal tails: symmetry, monotonicity, logs and edge values', () => {
     const asym = -z * z / 2 - Math.log(z * Math.sqrt(2 * Math.PI)) + Math.log(1 - 1 / z ** 2 + 3 / z ** 4 - 15 / z ** 6);
     expect(normalUpperTail(z)).toBe(0);
     expect(Math.abs(normalLogUpperTail(z) - asym)).toBeLessThan(1e-10);
+  });
+
+  it('underflows to exactly 0 beyond z = 37.5193 as R pnorm does, never to a subnormal', () => {
+    // R: pnorm(-37.5) = 4.6053530095819552e-308; pnorm(-37.52) = 0.
+    expect(rel(normalCdf(-37.5), 4.6053530095819552e-308)).toBeLessThan(1e-13);
+    expect(normalCdf(-37.52)).toBe(0);
+    expect(normalUpperTail(38)).toBe(0);
+    // R (digits = 17): pnorm(c(-37, -20, -10, -5, -1.96))
+    const r = [5.7255712225245771e-300, 2.7536241186062337e-89, 7.6198530241605269e-24, 2.8665157187919391e-7, 2.4997895148220428e-2];
+    [-37, -20, -10, -5, -1.96].forEach((z, t) => expect(rel(normalCdf(z), r[t])).toBeLessThan(1e-14));
   });
 
   it('maps NaN to NaN and infinities to 0/1', () => {
