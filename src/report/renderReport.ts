@@ -33,6 +33,11 @@ export interface RenderReportOptions {
 
 const DEFAULTS: RenderReportOptions = { maxPoints: 50_000, seed: 0, nAssociationPanels: 4 };
 
+/** `n` and the noun, with an `s` unless n is 1: `plural(1, 'lot')` is '1 lot'. */
+function plural(n: number, noun: string): string {
+  return `${formatNumber(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** "3" reads as "cluster 3" in titles; other names (e.g. "MSC-prolif") are used as they are. */
 function clusterLabel(name: string): string {
   return /^\d+$/.test(name) ? `cluster ${name}` : name;
@@ -131,8 +136,8 @@ function embeddingSection(d: ReportData, o: RenderReportOptions, clusterColors: 
     : '';
   const body =
     `<div class="fig-row">` +
-    figure('fig-umap-cluster', byCluster.svg, `<b>UMAP by cluster.</b> ${formatNumber(n)} cells, ${e.clusterNames.length} clusters; legend shows cells per cluster.${escapeHtml(sub)}`) +
-    figure('fig-umap-lot', byLot.svg, `<b>UMAP by lot.</b> ${formatNumber(n)} cells from ${e.lotNames.length} lots; lots mixing evenly across clusters indicates little batch effect.${escapeHtml(sub)}`) +
+    figure('fig-umap-cluster', byCluster.svg, `<b>UMAP by cluster.</b> ${plural(n, 'cell')}, ${plural(e.clusterNames.length, 'cluster')}; legend shows cells per cluster.${escapeHtml(sub)}`) +
+    figure('fig-umap-lot', byLot.svg, `<b>UMAP by lot.</b> ${plural(n, 'cell')} from ${plural(e.lotNames.length, 'lot')}; lots mixing evenly across clusters indicates little batch effect.${escapeHtml(sub)}`) +
     `</div>`;
   return section('embedding', 'Embedding (UMAP)', body);
 }
@@ -172,7 +177,13 @@ function associationSection(d: ReportData, o: RenderReportOptions, clusterColors
     const c = comp.clusterNames.indexOf(a.cluster);
     if (!y || c < 0) continue;
     const x = new Float64Array(nLots);
-    for (let l = 0; l < nLots; l++) x[l] = comp.fractions[l * nCl + c];
+    let nFinite = 0;
+    for (let l = 0; l < nLots; l++) {
+      x[l] = comp.fractions[l * nCl + c];
+      if (Number.isFinite(x[l]) && Number.isFinite(y[l])) nFinite++;
+    }
+    // A panel needs at least two lots with a readout to show anything.
+    if (nFinite < 2) continue;
     panels.push({
       title: `${a.readout} vs ${clusterLabel(a.cluster)}`,
       subtitle: `rho = ${formatNumber(a.rho)}, p = ${formatPValue(a.pval)}, padj = ${formatPValue(a.padj)}`,
@@ -231,8 +242,8 @@ export function renderReport(data: ReportData, options: Partial<RenderReportOpti
   const title = escapeHtml(data.title);
 
   const summary =
-    `<p class="lede">${formatNumber(e.cluster.length)} cells analysed from ${formatNumber(data.inputs.length)} input ` +
-    `lot${data.inputs.length === 1 ? '' : 's'}; ${formatNumber(e.clusterNames.length)} cluster${e.clusterNames.length === 1 ? '' : 's'}; ` +
+    `<p class="lede">${plural(e.cluster.length, 'cell')} analysed from ${plural(data.inputs.length, 'input lot')}; ` +
+    `${plural(e.clusterNames.length, 'cluster')}; ` +
     (readoutNames.length > 0 ? `readouts: ${readoutNames.map((r) => `<i>${escapeHtml(r)}</i>`).join(', ')}.` : 'no readouts.') +
     `</p>` +
     (data.notes.length > 0

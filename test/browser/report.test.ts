@@ -44,7 +44,7 @@ interface FigureInfo {
 }
 
 describe('report in headless Chromium', () => {
-  it('loads offline without errors; every figure has a sized SVG with drawn marks; screenshot written', async () => {
+  it('loads offline without errors; every figure has a sized SVG with drawn marks; screenshot written; edge cases render', async () => {
     const pw = await loadPlaywright();
     if (typeof pw === 'string') {
       console.warn(`browser report test skipped: ${pw}`);
@@ -111,6 +111,33 @@ describe('report in headless Chromium', () => {
       expect(byId['fig-association']).toBe(44);
       expect(byId['fig-dotplot']).toBeGreaterThan(80);
       expect(existsSync(join(outDir, 'report.png'))).toBe(true);
+
+      // Edge cases in the same browser: a lot named like markup, no readouts (association skipped),
+      // one marker gene per cluster. The hostile name must show as text and never become an element.
+      const evil = '<script>&"';
+      const edge = makeReportFixture({ nLots: 3, nCells: 600, nReadouts: 0, genesPerCluster: 1, nCandidates: 0, lotNames: ['A', evil, 'C'] });
+      const edgePath = join(outDir, 'report-edge.html');
+      writeFileSync(edgePath, renderReport({ ...edge, title: `Edge ${evil}` }));
+      await page.goto(pathToFileURL(edgePath).href, { waitUntil: 'load' });
+      const edgeInfo = await page.evaluate(() => ({
+        title: document.title,
+        scripts: document.querySelectorAll('script').length,
+        figures: Array.from(document.querySelectorAll('figure')).map((f) => {
+          const b = f.querySelector('svg')!.getBoundingClientRect();
+          return { id: f.id, area: b.width * b.height, marks: f.querySelectorAll('svg .mark').length };
+        }),
+        lotCell: Array.from(document.querySelectorAll('#inputs td')).some((td) => td.textContent === '<script>&"'),
+      }));
+      expect(consoleErrors).toEqual([]);
+      expect(failed).toEqual([]);
+      expect(edgeInfo.title).toBe('Edge <script>&"');
+      expect(edgeInfo.scripts).toBe(0);
+      expect(edgeInfo.lotCell).toBe(true);
+      expect(edgeInfo.figures.map((f) => f.id)).toEqual(['fig-umap-cluster', 'fig-umap-lot', 'fig-composition', 'fig-dotplot']);
+      for (const f of edgeInfo.figures) {
+        expect(f.area, f.id).toBeGreaterThan(10_000);
+        expect(f.marks, f.id).toBeGreaterThanOrEqual(1);
+      }
     } finally {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

@@ -31,8 +31,9 @@ export interface CategoricalScatterSpec {
   ariaLabel: string;
   /** Legend heading, e.g. `cluster`. */
   legendTitle: string;
-  /** Axis titles. @default 'UMAP1', 'UMAP2' */
+  /** Horizontal axis title. @default 'UMAP1' */
   xLabel?: string;
+  /** Vertical axis title. @default 'UMAP2' */
   yLabel?: string;
 }
 

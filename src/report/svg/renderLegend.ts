@@ -14,8 +14,9 @@ export interface LegendSpec {
   names: readonly string[];
   /** Colour per name. */
   colors: readonly string[];
-  /** Top-left corner (px). */
+  /** Left edge of the legend (px). */
   x: number;
+  /** Top edge of the legend (px). */
   y: number;
   /** Height available before wrapping to a new column (px). */
   maxHeight: number;

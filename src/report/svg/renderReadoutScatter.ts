@@ -26,8 +26,9 @@ export interface ReadoutPanel {
   labels: readonly string[];
   /** Point colour (the cluster's colour). */
   color: string;
-  /** Axis titles (unescaped). */
+  /** Horizontal axis title (unescaped), e.g. `fraction of cluster 3`. */
   xLabel: string;
+  /** Vertical axis title (unescaped): the readout name. */
   yLabel: string;
 }
 

@@ -31,7 +31,7 @@ export interface StackedBarsSpec {
 }
 
 const PLOT_H = 300;
-const LEFT = 60;
+const AXIS_LEFT = 60;
 const FONT = 11;
 const MAX_LABEL = 24;
 
@@ -49,21 +49,24 @@ export function renderStackedBars(s: StackedBarsSpec): { svg: string; nSegments:
   // With annotations: a heading line, then the values row, then the bars.
   const top = s.annotations ? 46 : 12;
   const band = nLots <= 6 ? 64 : nLots <= 16 ? 46 : Math.max(14, 736 / nLots);
-  const plotW = Math.max(240, nLots * band);
+  const plotW = nLots * band;
   const barW = band * 0.72;
   const labels = s.lotNames.map((n) => (n.length > MAX_LABEL ? `${n.slice(0, MAX_LABEL - 1)}\u2026` : n));
   let maxLabel = 0;
   for (const l of labels) maxLabel = Math.max(maxLabel, textWidth(l, FONT));
-  // Labels rotated by -45 degrees need about width * sin(45) of vertical room.
+  // Labels rotated by -45 degrees need about width * sin(45) of room below the bars and, for the
+  // first bar, to its left; widen the left margin so the first label is not clipped.
   const bottom = 16 + maxLabel * 0.71 + 8;
+  const LEFT = Math.max(AXIS_LEFT, Math.ceil(maxLabel * 0.71 - band / 2 + 10));
   const sy = linearScale(0, 1, top + PLOT_H, top);
   const parts: string[] = [];
   parts.push(renderAxis({
     orient: 'left', scale: sy, ticks: [0, 0.25, 0.5, 0.75, 1], format: (v) => `${Math.round(v * 100)}%`,
     at: LEFT - 4, extent: [top, top + PLOT_H], label: 'cells in lot',
   }));
+  const annotTitle = `${s.annotationLabel} (value above each bar)`;
   if (s.annotations) {
-    parts.push(`<text class="annot-title" x="${LEFT}" y="12">${escapeHtml(s.annotationLabel)} (value above each bar)</text>`);
+    parts.push(`<text class="annot-title" x="${LEFT}" y="12">${escapeHtml(annotTitle)}</text>`);
   }
   let nSegments = 0;
   for (let slot = 0; slot < s.order.length; slot++) {
@@ -98,7 +101,8 @@ export function renderStackedBars(s: StackedBarsSpec): { svg: string; nSegments:
     names: s.clusterNames, colors: s.colors, x: LEFT + plotW + 18, y: top, maxHeight: PLOT_H, title: 'cluster',
   });
   parts.push(legend.svg);
-  const w = LEFT + plotW + 18 + legend.width + 4;
+  // Wide enough for the annotation heading even with a single bar.
+  const w = Math.max(LEFT + plotW + 18 + legend.width + 4, s.annotations ? LEFT + textWidth(annotTitle, FONT) * 1.2 + 12 : 0);
   const h = top + PLOT_H + bottom;
   return { svg: renderSvg(w, h, s.ariaLabel, parts.join('')), nSegments };
 }

@@ -148,6 +148,14 @@ describe('renderReport edge cases', () => {
     expect(html).not.toMatch(/NaN|undefined|Infinity/);
   });
 
+  it('leaves out panels with fewer than two lots that have a readout', () => {
+    // 3 lots, 2 of them without readouts: no panel can show a relationship.
+    const html = renderReport(makeReportFixture({ nLots: 3, nCells: 300, nanReadoutLots: [0, 2] }));
+    expect(html).not.toContain('<figure id="fig-association">');
+    expect(html).toContain('No cluster-readout associations are available');
+    expect(html).toContain('<p class="lede">300 cells analysed from 3 input lots; 6 clusters; readouts:');
+  });
+
   it('with readouts but no associations (skipped), shows a note instead of the scatter', () => {
     const html = renderReport({ ...makeReportFixture(), associations: [] });
     expect(html).not.toContain('<figure id="fig-association">');
