@@ -267,7 +267,11 @@ export async function simulateCohort(outDir: string, partial: Partial<SimulatePa
     throw new OutputError(`cannot create output directory ${parent}: ${(e as Error).message}`, { cause: e });
   }
   const tmp = tempPathFor(outDir);
-  mkdirSync(join(tmp, 'truth'), { recursive: true });
+  try {
+    mkdirSync(join(tmp, 'truth'), { recursive: true });
+  } catch (e) {
+    throw new OutputError(`cannot create output directory ${outDir}: ${(e as Error).message}`, { cause: e });
+  }
   const features: Features10x = { ids: plan.genes.ids, symbols: plan.genes.symbols };
   const cellsFile = new TextFile(join(tmp, 'truth', 'cells.tsv'));
   const samples: SimulatedSample[] = [];

@@ -33,7 +33,7 @@ export interface SimulateParams {
   effect: number;
   /** Intercept a of the VEGF readout (pg/mL). @default 200 */
   intercept: number;
-  /** SD of the VEGF readout's Gaussian noise (pg/mL). @default 30 */
+  /** SD of the VEGF readout's Gaussian noise (pg/mL). @default 20 */
   noiseSd: number;
   /** Smallest lot fraction of the potency subpopulation (lots are stratified log-uniform in [min, max]). @default 0.02 */
   potencyMin: number;
@@ -71,7 +71,7 @@ export const SIMULATE_DEFAULTS: Readonly<SimulateParams> = Object.freeze({
   markerLog2Fold: 4,
   effect: 2000,
   intercept: 200,
-  noiseSd: 30,
+  noiseSd: 20,
   potencyMin: 0.02,
   potencyMax: 0.2,
   concentration: 50,
