@@ -7,6 +7,7 @@
  * lot ordered by the first readout; readout vs cluster fraction for the top associations; marker
  * dot plot; top CQA candidates; parameters; versions. Every string from the data is escaped.
  */
+import { UsageError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import type { ReportData, ReportTable } from './reportData.js';
 import { escapeHtml } from './escapeHtml.js';
@@ -125,14 +126,14 @@ function embeddingSection(d: ReportData, o: RenderReportOptions, clusterColors: 
   const lotColors = categoricalPalette(e.lotNames.length);
   const byCluster = renderCategoricalScatter({
     x: e.x, y: e.y, codes: e.cluster, names: e.clusterNames, colors: clColors, indices,
-    ariaLabel: `UMAP of ${n} cells coloured by cluster (${e.clusterNames.length} clusters)`, legendTitle: 'cluster',
+    ariaLabel: `UMAP of ${plural(n, 'cell')} coloured by cluster (${plural(e.clusterNames.length, 'cluster')})`, legendTitle: 'cluster',
   });
   const byLot = renderCategoricalScatter({
     x: e.x, y: e.y, codes: e.lot, names: e.lotNames, colors: lotColors, indices,
-    ariaLabel: `UMAP of ${n} cells coloured by lot (${e.lotNames.length} lots)`, legendTitle: 'lot',
+    ariaLabel: `UMAP of ${plural(n, 'cell')} coloured by lot (${plural(e.lotNames.length, 'lot')})`, legendTitle: 'lot',
   });
   const sub = indices
-    ? ` Showing a deterministic random subsample of ${formatNumber(byCluster.nDrawn)} of ${formatNumber(n)} cells (seed ${o.seed}) to keep the report small.`
+    ? ` Showing a deterministic random subsample of ${formatNumber(indices.length)} of ${formatNumber(n)} cells (seed ${o.seed}) to keep the report small.`
     : '';
   const body =
     `<div class="fig-row">` +
@@ -234,6 +235,10 @@ const TOC: readonly (readonly [string, string])[] = [
  */
 export function renderReport(data: ReportData, options: Partial<RenderReportOptions> = {}): string {
   const o: RenderReportOptions = { ...DEFAULTS, ...options };
+  if (!Number.isInteger(o.maxPoints) || o.maxPoints < 1) throw new UsageError(`report maxPoints must be an integer >= 1, got ${o.maxPoints}`);
+  if (!Number.isInteger(o.nAssociationPanels) || o.nAssociationPanels < 0) {
+    throw new UsageError(`report nAssociationPanels must be an integer >= 0, got ${o.nAssociationPanels}`);
+  }
   checkShapes(data);
   const e = data.embedding;
   // Cluster colours are keyed by name so UMAP, bars, scatter points and legends agree.

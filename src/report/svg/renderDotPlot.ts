@@ -28,6 +28,10 @@ export interface DotPlotSpec {
 const CELL = 26;
 const R_MAX = 11;
 const FONT = 11;
+const MAX_LABEL = 28;
+
+/** Shortens a label to `MAX_LABEL` characters with an ellipsis (the full name stays in a tooltip). */
+const shorten = (s: string): string => (s.length > MAX_LABEL ? `${s.slice(0, MAX_LABEL - 1)}\u2026` : s);
 
 /** Dot radius for a fraction expressing: area proportional to the fraction. */
 const radius = (pct: number): number => (pct > 0 ? R_MAX * Math.sqrt(Math.min(1, pct)) : 0);
@@ -44,10 +48,10 @@ export function renderDotPlot(s: DotPlotSpec): { svg: string; nDots: number } {
     throw new Error(`dotplot matrices have lengths ${s.meanExpr.length}/${s.pctExpr.length}, expected genes x clusters = ${nG * nC}`);
   }
   let maxRow = 0;
-  for (const c of s.clusterNames) maxRow = Math.max(maxRow, textWidth(c, FONT));
+  for (const c of s.clusterNames) maxRow = Math.max(maxRow, textWidth(shorten(c), FONT));
   let maxGene = 0;
-  for (const g of s.genes) maxGene = Math.max(maxGene, textWidth(g, FONT));
-  const left = Math.ceil(Math.min(maxRow, 200)) + 16;
+  for (const g of s.genes) maxGene = Math.max(maxGene, textWidth(shorten(g), FONT));
+  const left = Math.ceil(maxRow) + 16;
   const top = 10;
   const gridW = nG * CELL, gridH = nC * CELL;
   // Gene labels rotated by -60 degrees: vertical room about width * sin(60).
@@ -59,7 +63,7 @@ export function renderDotPlot(s: DotPlotSpec): { svg: string; nDots: number } {
     parts.push(`<path class="guide" d="M${left} ${coord(y)}h${gridW}"/>`);
     parts.push(
       `<g><title>${escapeHtml(s.clusterNames[c])}</title><text class="tick-label" x="${left - 6}" y="${coord(y)}" dy="0.32em" text-anchor="end">` +
-        `${escapeHtml(s.clusterNames[c])}</text></g>`,
+        `${escapeHtml(shorten(s.clusterNames[c]))}</text></g>`,
     );
   }
   let nDots = 0;
@@ -86,7 +90,8 @@ export function renderDotPlot(s: DotPlotSpec): { svg: string; nDots: number } {
     }
     const ly = top + gridH + 8;
     parts.push(
-      `<text class="tick-label gene" transform="translate(${coord(gx)} ${ly}) rotate(-60)" text-anchor="end" dy="0.32em">${gene}</text>`,
+      `<g><title>${gene}</title><text class="tick-label gene" transform="translate(${coord(gx)} ${ly}) rotate(-60)" text-anchor="end" dy="0.32em">` +
+        `${escapeHtml(shorten(s.genes[j]))}</text></g>`,
     );
   }
   // Legends to the right of the grid: dot size for 25/50/75/100 %, then the colour bar.

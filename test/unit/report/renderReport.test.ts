@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/core/errors.js';
 import { renderReport } from '../../../src/report/renderReport.js';
 import type { ReportData } from '../../../src/report/reportData.js';
 import { makeReportFixture } from '../../helpers/reportFixture.js';
@@ -171,6 +172,16 @@ describe('renderReport edge cases', () => {
 
   it('never prints NaN, undefined or Infinity for the realistic cohort', () => {
     expect(renderReport(makeReportFixture({ nanReadoutLots: [2] }))).not.toMatch(/NaN|undefined|Infinity/);
+  });
+
+  it('honours the panel count and point cap, and rejects invalid options', () => {
+    const data = makeReportFixture({ nCells: 500 });
+    const html = renderReport(data, { nAssociationPanels: 2, maxPoints: 100 });
+    expect(html.split('<g class="panel">').length - 1).toBe(2);
+    expect(pointsInFigure(html, 'fig-umap-cluster')).toBe(100);
+    expect(html).toContain('subsample of 100 of 500 cells (seed 0)');
+    expect(() => renderReport(data, { maxPoints: 0 })).toThrow(UsageError);
+    expect(() => renderReport(data, { nAssociationPanels: -1 })).toThrow(UsageError);
   });
 
   it('rejects arrays whose lengths disagree', () => {
