@@ -92,6 +92,11 @@ export interface MarkerStats {
 /** Names of the Float64 result arrays, in the order a block returns them. */
 const FIELDS = ['pval', 'stat', 'auc', 'log2fc', 'pctIn', 'pctOut', 'meanIn', 'meanOut'] as const;
 
+/** Low 29 bits of a widened Float32: free to carry a position (see markerStatsBlock). */
+const POSITION_MASK = 0x1fffffff;
+/** Word order of Float64 in a Uint32Array view: low word first on little-endian machines. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 /** Number of gene blocks: fixed so that results never depend on the thread count. */
 const N_BLOCKS = 64;
 
@@ -103,7 +108,7 @@ const N_BLOCKS = 64;
  *
  * @param indptr CSC column offsets (all genes).
  * @param indices row (cell) of each value.
- * @param data values.
+ * @param data values (finite; Float32 takes the faster packed-sort path).
  * @param codes group code per cell, 0..nGroups-1, or -1 for cells left out of every comparison.
  * @param nGroups number of groups.
  * @param pairwise when true, group 0 is compared with group 1 only (rest = group 1); otherwise
@@ -140,8 +145,11 @@ export function markerStatsBlock(
   for (let j = j0; j < j1; j++) maxLen = Math.max(maxLen, indptr[j + 1] - indptr[j]);
   const vals = new Float64Array(maxLen);
   const cds = new Int32Array(maxLen);
-  const sorted = new Float64Array(maxLen);
-  const rankAt = new Float64Array(maxLen);
+  const packable = data instanceof Float32Array && LITTLE_ENDIAN && maxLen <= POSITION_MASK;
+  const sorted = new Float64Array(packable ? 0 : maxLen);
+  const rankAt = new Float64Array(packable ? 0 : maxLen);
+  const packed = new Float64Array(packable ? maxLen : 0);
+  const packedBits = new Uint32Array(packed.buffer);
   // Per-group accumulators (Float64: sums of up to 1e6 terms).
   const nnz = new Float64Array(nGroups);
   const sumExpm1 = new Float64Array(nGroups);
@@ -178,20 +186,50 @@ export function markerStatsBlock(
       totSum += sum[g];
     }
 
-    // Rank once: sort the non-zeros natively, average ranks over ties, and place the zero block
-    // between the negatives and the positives.
-    const sortedView = sorted.subarray(0, m);
-    sortedView.set(vals.subarray(0, m));
-    sortedView.sort();
-    let tieSum = averageRanksOfSorted(sortedView, m, rankAt);
-    const nNeg = lowerBound(sortedView, m, 0);
+    // Rank once and place the zero block between the negatives and the positives.
     const nZero = n - m;
-    const zeroRank = nNeg + (nZero + 1) / 2;
-    if (nZero > 1) tieSum += nZero * nZero * nZero - nZero;
-    for (let t = 0; t < m; t++) {
-      const v = vals[t];
-      const r = rankAt[lowerBound(sortedView, m, v)];
-      rankSum[cds[t]] += v > 0 ? r + nZero : r;
+    let tieSum = nZero > 1 ? nZero * nZero * nZero - nZero : 0;
+    if (packable) {
+      // Float32 values widened to Float64 have 29 zero low mantissa bits: store the position t
+      // there, so one native sort of plain doubles orders by value (ties stay contiguous since
+      // distinct Float32 values differ above bit 29) and carries each value's position along,
+      // with no comparator and no binary search. Runs of equal (bits >= 29) share the mean rank.
+      for (let t = 0; t < m; t++) {
+        packed[t] = vals[t];
+        packedBits[2 * t] |= t;
+      }
+      packed.subarray(0, m).sort();
+      let nNeg = 0;
+      while (nNeg < m && packedBits[2 * nNeg + 1] >>> 31 === 1) nNeg++;
+      const zeroRank = nNeg + (nZero + 1) / 2;
+      let start = 0;
+      while (start < m) {
+        const hi = packedBits[2 * start + 1];
+        const lo = packedBits[2 * start] >>> 29;
+        let end = start + 1;
+        while (end < m && packedBits[2 * end + 1] === hi && packedBits[2 * end] >>> 29 === lo) end++;
+        // Positions start..end-1 hold ranks start+1..end (before the zero block is inserted).
+        const r = (start + 1 + end) / 2 + (start >= nNeg ? nZero : 0);
+        for (let u = start; u < end; u++) rankSum[cds[packedBits[2 * u] & POSITION_MASK]] += r;
+        const size = end - start;
+        if (size > 1) tieSum += size * size * size - size;
+        start = end;
+      }
+      for (let g = 0; g < nGroups; g++) rankSum[g] += (size[g] - nnz[g]) * zeroRank;
+    } else {
+      // Float64 values: sort a copy natively, then find each value's tie run by binary search.
+      const sortedView = sorted.subarray(0, m);
+      sortedView.set(vals.subarray(0, m));
+      sortedView.sort();
+      tieSum += averageRanksOfSorted(sortedView, m, rankAt);
+      const nNeg = lowerBound(sortedView, m, 0);
+      const zeroRank = nNeg + (nZero + 1) / 2;
+      for (let t = 0; t < m; t++) {
+        const v = vals[t];
+        const r = rankAt[lowerBound(sortedView, m, v)];
+        rankSum[cds[t]] += v > 0 ? r + nZero : r;
+      }
+      for (let g = 0; g < nGroups; g++) rankSum[g] += (size[g] - nnz[g]) * zeroRank;
     }
 
     // Welch needs within-group sums of squared deviations: a second pass over the non-zeros
@@ -224,9 +262,9 @@ export function markerStatsBlock(
       meanOutOut[o] = sumOut / n2;
       fcOut[o] = Math.log2(sumExpm1[g] / n1 + 1) - Math.log2(expm1Out / n2 + 1);
 
-      // Rank sum of the group: its non-zeros plus its zeros at the zero block's rank. In the
+      // Rank sum of the group (its zeros at the zero block's rank are already included). In the
       // pairwise case only groups 0 and 1 are included (codes of others are -1), so n = n1 + n2.
-      const r1 = rankSum[g] + (n1 - nnz[g]) * zeroRank;
+      const r1 = rankSum[g];
       const w = r1 - (n1 * (n1 + 1)) / 2;
       aucOut[o] = w / (n1 * n2);
       if (n1 === 0 || n2 === 0) {
