@@ -71,10 +71,19 @@ export function knnExactBlock(
       for (let r = r0; r < r1; r++) {
         const ri = r * stride;
         let s = 0;
-        for (let c = 0; c < dim; c++) {
-          const d = q[c] - ref[ri + c];
-          s += d * d;
+        // Partial-distance cut-off: terms are non-negative, so once the running sum exceeds the
+        // current worst the candidate is out. Checked every 8 dims; exact, as a skipped candidate
+        // could never have been kept.
+        let c = 0;
+        while (c < dim) {
+          const stop = c + 8 < dim ? c + 8 : dim;
+          for (; c < stop; c++) {
+            const d = q[c] - ref[ri + c];
+            s += d * d;
+          }
+          if (s > worstD) break;
         }
+        if (c < dim) continue;
         // Keep (s, r) when it precedes the current worst in (distance, index) order.
         if (s < worstD || (s === worstD && r < worstI)) {
           heapReplaceTop(heapD, heapI, base, k, s, r);
