@@ -18,14 +18,17 @@
  *      d(g, c) = sign(log2fc(g, c)) * sign(cluster_rho(r, c)).
  *    The gene keeps its best cluster c* = argmax_c C(g, c): C = C(g, c*), d = d(g, c*).
  * 2. Lot route. The gene's own lot pseudobulk correlates with the readout:
- *      G(g) = -log10(gene_pval(r, g)) * s,
+ *      G(g) = -log10(gene_padj(r, g)) * s,
+ *    on the BH-adjusted scale like the cluster route, so that the best of thousands of null
+ *    genes (whose raw p is small by chance alone) does not outrank a marker of an associated
+ *    cluster;
  *    s = +1 when sign(gene_rho) agrees with d (or when there is no cluster route, d = 0) and -1
  *    when it contradicts it, so a gene whose lot-level expression moves against what its cluster
  *    implies is demoted rather than promoted.
  *
  *   score(g, r) = C + G   (a missing route contributes 0)
  *
- * Both terms are on the -log10(p) scale, so neither dominates by construction; a gene that is a
+ * Both terms are on the -log10(FDR) scale, so neither dominates by construction; a gene that is a
  * specific marker of the readout-associated cluster *and* tracks the readout at lot level (the
  * planted marker of a simulated potency cluster) scores highest. Ties are broken by gene name
  * for a deterministic order.
@@ -180,7 +183,7 @@ export function rankCqaCandidates(
       if (c.geneAt >= 0 && genes) {
         const rho = genes.rho[c.geneAt];
         const agree = c.d === 0 || Math.sign(rho) === c.d ? 1 : -1;
-        g = Number.isNaN(rho) ? 0 : nlog10(genes.pval[c.geneAt]) * agree;
+        g = Number.isNaN(rho) ? 0 : nlog10(genes.padj[c.geneAt]) * agree;
       }
       scoreOf[q] = c.c + g;
     }

@@ -5,7 +5,7 @@
  * Spearman's rho with a permutation p-value (exact for <= 8 lots, seeded Monte Carlo above), over
  * all lots and within each `source`. BH FDR runs across the candidate genes within each group.
  * Lots missing the readout or a gene's value are skipped for that gene, so every (gene, group)
- * has its own lot count; permutations are drawn once per (group, lot count) and shared.
+ * has its own lot count; permutations are drawn once per lot count and shared.
  */
 import type { Rng } from '../core/rng.js';
 import { UsageError } from '../core/errors.js';
@@ -64,7 +64,7 @@ export interface ValidationTable {
  * @param candidates gene names in priority order (duplicates are dropped)
  * @param cohort lot-level expression, readout and sources
  * @param params permutation counts and minimum lots
- * @param rng seeded stream (forked per group and lot count)
+ * @param rng seeded stream (forked per lot count)
  * @example
  * const table = validateCandidates(['LRRC75A'], cohort, VALIDATE_DEFAULTS, createRng(0));
  */
@@ -91,8 +91,10 @@ export function validateCandidates(candidates: readonly string[], cohort: Valida
     for (const [name, lots] of bySource) groups.push({ name, lots });
   }
   const out = { gene: [] as string[], group: [] as string[], found: [] as number[], n_lots: [] as number[], rho: [] as number[], pval: [] as number[], padj: [] as number[] };
+  // Permutations depend only on the lot count, so groups with equal counts share them (and a
+  // single-source cohort reports the same p for the source as overall).
+  const permCache = new Map<number, PermutationSet>();
   for (const grp of groups) {
-    const permCache = new Map<number, PermutationSet>();
     const pvals = new Float64Array(genes.length);
     for (let g = 0; g < genes.length; g++) {
       const j = column.get(genes[g]);
@@ -114,7 +116,7 @@ export function validateCandidates(candidates: readonly string[], cohort: Valida
         const cy = centeredRanks(y);
         let perms = permCache.get(n);
         if (!perms) {
-          perms = drawPermutations(n, { nPermutations: params.nPermutations, exactMaxN: params.exactMaxLots }, rng.fork(`${grp.name}:${n}`));
+          perms = drawPermutations(n, { nPermutations: params.nPermutations, exactMaxN: params.exactMaxLots }, rng.fork(`lots:${n}`));
           permCache.set(n, perms);
         }
         const res = permutationPValues(cx, 1, cy, perms);

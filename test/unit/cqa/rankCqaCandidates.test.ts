@@ -5,10 +5,8 @@ import { associateGenes, computePseudobulk, type GeneAssociationTable } from '..
 import { computeComposition } from '../../../src/cqa/computeComposition.js';
 import { computeMarkerStats } from '../../../src/markers/findMarkers.js';
 import { topMarkers } from '../../../src/markers/topMarkers.js';
-import { logNormalizeKernel, totalSizeFactors } from '../../../src/normalize/logNormalize.js';
-import { samplePoisson } from '../../../src/simulate/distributions.js';
 import { createRng } from '../../../src/core/rng.js';
-import type { CsrMatrix } from '../../../src/core/sparse.js';
+import { simulateLots } from './simulateLots.js';
 
 function clusterTable(rows: [string, number, number][]): ClusterAssociationTable {
   const n = rows.length;
@@ -39,7 +37,7 @@ describe('rankCqaCandidates score', () => {
     const genes = geneTable([['A', 0.9, 1e-4], ['B', -0.6, 1e-4], ['C', -0.8, 0.001], ['E', 0.5, 0.1], ['D', 0.3, 0.3]]);
     const t = rankCqaCandidates(clusters, genes, markers, RANK_CQA_DEFAULTS);
     // C(g, c) = -log10(cluster padj) * |log2fc| * |2 AUC - 1|
-    // A: C = 3 * 4 * 0.9 = 10.8, d = +1; G = +4 (rho +, agrees)                     -> 14.8
+    // (gene padj = pval in this table) A: C = 3 * 4 * 0.9 = 10.8, d = +1; G = +4 (rho +, agrees)                     -> 14.8
     // C: C = 2 * 1.5 * 0.8 = 2.4, d = sign(1.5) * sign(-0.7) = -1; G = +3 (rho -)   -> 5.4
     // E: no marker, G = 1                                                          -> 1
     // D: marker padj 0.2 >= 0.05 -> no cluster route; G = -log10(0.3) = 0.523      -> 0.523
@@ -59,65 +57,13 @@ describe('rankCqaCandidates score', () => {
   });
 });
 
-/**
- * A small simulated cohort of cells: 11 lots x 300 cells, 6 clusters, 150 genes. Cluster 3 is the
- * potency cluster with a log-uniform lot share in [0.02, 0.2] and planted marker gene 0 (`LRRC75A`,
- * 16-fold) plus a 10-gene program (genes 1-10, 2.8-fold); other clusters have 10 markers each at
- * 4-fold. Readout vegf = 200 + 2000 * share + N(0, 30^2), as the project's simulator.
- */
-function simulateCells(seed: number): { x: CsrMatrix; lot: Int32Array; cluster: Int32Array; vegf: Float64Array; genes: string[] } {
-  const rng = createRng(seed);
-  const nLots = 11, perLot = 300, nGenes = 150, nClusters = 6;
-  const genes = Array.from({ length: nGenes }, (_, j) => (j === 0 ? 'LRRC75A' : `G${j}`));
-  const base = Array.from({ length: nGenes }, () => Math.exp(rng.normal() - 0.5));
-  const fold = Array.from({ length: nClusters }, () => new Float64Array(nGenes).fill(1));
-  fold[3][0] = 16;
-  for (let j = 1; j <= 10; j++) fold[3][j] = 2.8;
-  for (let c = 0, j = 20; c < nClusters; c++) {
-    if (c === 3) continue;
-    for (let t = 0; t < 10; t++, j++) fold[c][j] = 4;
-  }
-  const shares = Array.from({ length: nClusters }, () => Math.exp(0.5 * rng.normal()));
-  const indptr = [0]; const indices: number[] = []; const data: number[] = [];
-  const lot = new Int32Array(nLots * perLot); const cluster = new Int32Array(nLots * perLot);
-  const vegf = new Float64Array(nLots);
-  let i = 0;
-  for (let l = 0; l < nLots; l++) {
-    const potency = 0.02 * Math.pow(10, rng.next());
-    const w = shares.map((s, c) => (c === 3 ? 0 : s * Math.exp(0.3 * rng.normal())));
-    const ws = w.reduce((a, b) => a + b, 0);
-    let n3 = 0;
-    for (let t = 0; t < perLot; t++, i++) {
-      let c: number;
-      if (rng.next() < potency) c = 3;
-      else {
-        let u = rng.next() * ws;
-        c = 0;
-        while (c < nClusters - 1 && (u >= w[c] || c === 3)) { u -= w[c]; c++; }
-        if (c === 3) c = 2;
-      }
-      if (c === 3) n3++;
-      lot[i] = l; cluster[i] = c;
-      const lib = Math.exp(0.3 * rng.normal());
-      for (let j = 0; j < nGenes; j++) {
-        const k = samplePoisson(rng, base[j] * fold[c][j] * lib);
-        if (k > 0) { indices.push(j); data.push(k); }
-      }
-      indptr.push(indices.length);
-    }
-    vegf[l] = 200 + 2000 * (n3 / perLot) + 30 * rng.normal();
-  }
-  const counts: CsrMatrix = { format: 'csr', nRows: i, nCols: nGenes, indptr: Uint32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
-  return { x: logNormalizeKernel(counts, totalSizeFactors(counts, 1e4)), lot, cluster, vegf, genes };
-}
-
 describe('rankCqaCandidates on simulated cohorts', () => {
   it('puts the planted marker of the potency cluster first', async () => {
     const fast = { nPermutations: 20_000, exactMaxLots: 8, pseudocount: 0.5, minLots: 4 };
     let top = 0;
     const seeds = [1, 2, 3, 4, 5];
     for (const seed of seeds) {
-      const sim = simulateCells(seed);
+      const sim = simulateLots(seed);
       const clusterNames = ['0', '1', '2', '3', '4', '5'];
       const lotNames = Array.from({ length: 11 }, (_, l) => `L${l}`);
       const comp = await computeComposition({ lotCodes: sim.lot, lotNames, clusterCodes: sim.cluster, clusterNames }, { k: 15 });

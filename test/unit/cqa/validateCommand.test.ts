@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main.js';
 import { setOutputSinks } from '../../../src/cli/output.js';
-import { tempDir } from '../../helpers/paths.js';
+import { fixture, tempDir } from '../../helpers/paths.js';
 
 let restore: () => void;
 let stderr = '';
@@ -64,25 +64,26 @@ describe('cqamine validate', () => {
     expect(t[1].n_lots).toBe('9');
   });
 
-  it('validates the planted marker in simulated single-cell lots', async () => {
+  it('validates the planted marker in the committed simulated single-cell cohort (fixtures/lots)', async () => {
     const dir = tempDir();
-    const sim = join(dir, 'sim');
-    expect(await main(['simulate', '--out', sim, '--lots', '8', '--cells-per-lot', '200', '--genes', '300', '--seed', '7', '--quiet'])).toBe(0);
-    stdout = '';
     writeFileSync(join(dir, 'cands.tsv'), CANDIDATES);
     const out = join(dir, 'out');
-    const code = await main(['validate', '--candidates', join(dir, 'cands.tsv'), '--samples', join(sim, 'samples.csv'),
-      '--readout', 'vegf_hypoxia', '--min-genes', '50', '--out', out, '--quiet', '--json']);
+    const code = await main(['validate', '--candidates', join(dir, 'cands.tsv'), '--samples', fixture('lots', 'samples.csv'),
+      '--readout', 'vegf_hypoxia', '--permutations', '5000', '--out', out, '--quiet', '--json']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const t = readTsv(join(out, 'validation.tsv'));
     const all = t.find((r) => r.group === 'all' && r.gene === 'LRRC75A')!;
-    expect(all.n_lots).toBe('8');
+    expect(all.n_lots).toBe('11');
     expect(Number(all.rho)).toBeGreaterThan(0.6);
     expect(Number(all.pval)).toBeLessThan(0.05);
+    // one source (bone_marrow): its rows repeat the overall statistics
+    const bm = t.find((r) => r.group === 'bone_marrow' && r.gene === 'LRRC75A')!;
+    expect(bm.rho).toBe(all.rho);
+    expect(bm.pval).toBe(all.pval);
     expect(t.find((r) => r.gene === 'ABSENT')!.found).toBe('false');
     const summary = JSON.parse(stdout) as { lots: number; missing: string[] };
-    expect(summary.lots).toBe(8);
+    expect(summary.lots).toBe(11);
     expect(summary.missing).toEqual(['GENE_B', 'ABSENT']);
   });
 

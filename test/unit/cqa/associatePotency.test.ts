@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { associatePotency, associatePotencyKernel, cqaTables, ASSOCIATE_POTENCY_DEFAULTS } from '../../../src/cqa/associatePotency.js';
+import { AnnDataLite } from '../../../src/core/adata.js';
+import { Frame, categoricalFrom } from '../../../src/core/frame.js';
+import { createRng } from '../../../src/core/rng.js';
+import { formatTable } from '../../../src/io/writeTable.js';
+import { simulateLots } from './simulateLots.js';
+
+/** The simulated cohort as the pipeline would hand it over: half the cells clustered (the pool). */
+function adataOf(seed: number): { adata: AnnDataLite; truth: Int32Array } {
+  const sim = simulateLots(seed);
+  const n = sim.lot.length;
+  const lotNames = Array.from({ length: 11 }, (_, l) => `BM${String(l + 1).padStart(2, '0')}`);
+  const clusterLabels = ['0', '1', '2', '3', '4', '5'];
+  // Every other cell is in the pool and keeps its cluster; the rest are missing (code -1).
+  const clusterCodes = Int32Array.from(sim.cluster, (c, i) => (i % 2 === 0 ? c : -1));
+  const vegfPerCell = Float64Array.from(sim.lot, (l) => sim.vegf[l]);
+  const obs = new Frame(Array.from({ length: n }, (_, i) => `c${i}`), [
+    ['lot', categoricalFrom(Array.from(sim.lot, (l) => lotNames[l]), lotNames)],
+    ['cluster', { kind: 'categorical', codes: clusterCodes, categories: clusterLabels, ordered: false }],
+    ['n_counts', { kind: 'numeric', values: sim.nCounts }],
+    ['vegf_hypoxia', { kind: 'numeric', values: vegfPerCell }],
+  ]);
+  const adata = new AnnDataLite({
+    X: sim.x, obs, var: new Frame(sim.genes),
+    obsm: { X_pca: { nRows: n, nCols: 2, data: sim.pcs } },
+  });
+  return { adata, truth: sim.cluster };
+}
+
+describe('associatePotency step', () => {
+  it('runs composition, associations and candidates; the planted marker tops the list', async () => {
+    const { adata, truth } = adataOf(4);
+    const out = await associatePotency(adata, { clusterPermutations: 20_000, genePermutations: 10_000 }, { rng: createRng(1) });
+    const cqa = out.uns.cqa as Record<string, Record<string, unknown>>;
+    const comp = cqa.composition as { lot: string[]; cluster: string[]; n_cells: Float64Array; fraction: Float64Array };
+    // Well-separated clusters: the kNN vote recovers every unpooled cell's true cluster, so the
+    // composition equals the true counts over all cells.
+    const trueCounts = new Float64Array(66);
+    const lotCol = adata.obs.require('lot') as { codes: Int32Array };
+    for (let i = 0; i < truth.length; i++) trueCounts[lotCol.codes[i] * 6 + truth[i]]++;
+    expect(Array.from(comp.n_cells)).toEqual(Array.from(trueCounts));
+    expect(comp.lot[0]).toBe('BM01');
+    // n_counts varies within lots, so vegf_hypoxia is the only readout found.
+    const ca = cqa.cluster_association as { readout: string[]; cluster: string[]; rho: Float64Array; padj: Float64Array };
+    expect(new Set(ca.readout)).toEqual(new Set(['vegf_hypoxia']));
+    const best = Array.from(ca.padj).indexOf(Math.min(...ca.padj));
+    expect(ca.cluster[best]).toBe('3');
+    expect(ca.rho[best]).toBeGreaterThan(0.5);
+    const cand = cqa.candidates as { gene: string[]; cluster: string[] };
+    expect(cand.gene[0]).toBe('LRRC75A');
+    expect(cand.cluster[0]).toBe('3');
+    expect((cqa.methods as Record<string, string>).composition).toContain('majority vote of k=15');
+    expect(out.history.at(-1)!.step).toBe('associate_potency');
+  });
+
+  it('produces file-ready tables with the documented columns (kernel on typed inputs, all cells clustered)', async () => {
+    const sim = simulateLots(5);
+    const res = await associatePotencyKernel({
+      x: sim.x, genes: sim.genes, geneIds: sim.genes, lotCodes: sim.lot, lotNames: Array.from({ length: 11 }, (_, l) => `L${l}`),
+      clusterCodes: sim.cluster, clusterNames: ['0', '1', '2', '3', '4', '5'], readouts: [{ name: 'vegf', values: sim.vegf }], markers: null,
+    }, { ...ASSOCIATE_POTENCY_DEFAULTS, clusterPermutations: 1000, genePermutations: 1000 }, createRng(3), () => { throw new Error('no vote needed'); });
+    const tables = cqaTables(res);
+    expect(Object.keys(tables)).toEqual(['composition.tsv', 'cluster_association.tsv', 'gene_association.tsv', 'cqa_candidates.tsv']);
+    expect(formatTable(tables['cluster_association.tsv'], 'tsv').split('\n')[0]).toBe('readout\tcluster\tn_lots\trho\tpval\tpadj\tpearson_r\tmodel_coef\tmodel_pval\tloo_min_abs_rho\tloo_sign_flips');
+    expect(formatTable(tables['cqa_candidates.tsv'], 'tsv').split('\n')[0]).toBe('readout\trank\tgene\tgene_id\tcluster\tscore\tdirection\tmarker_log2fc\tmarker_auc\tmarker_padj\tcluster_rho\tcluster_padj\tgene_rho\tgene_pval\tgene_padj\tloo_min_abs_rho');
+    expect(formatTable(tables['composition.tsv'], 'tsv').split('\n').length).toBe(1 + 66 + 1);
+  });
+
+  it('rejects unknown parameters and a missing readout column', async () => {
+    const { adata } = adataOf(6);
+    await expect(associatePotency(adata, { nope: 1 } as never)).rejects.toThrow(/unknown parameter 'nope'/);
+    await expect(associatePotency(adata, { readouts: ['il6'] })).rejects.toThrow(/readout 'il6' is not an obs column/);
+  });
+});
