@@ -4,8 +4,11 @@
  * Memory model. h5wasm runs HDF5 inside a 32-bit WebAssembly heap whose ceiling is
  * `Module.MAXIMUM_MEMORY` = 2 GiB in h5wasm 0.10. Every read or write goes through a transfer
  * buffer that h5wasm mallocs in that heap (a read then copies it once more into a JS typed array).
- * A whole-dataset `.value` of an X with nnz = 4e8 would need 1.6 GB for float32 data alone (3.2 GB
- * for int64 indices), so the heap would run out. All numeric transfers here therefore move at most
+ * Measured (h5wasm 0.10.3, Node 20): one-shot transfers of 1.5 GiB still work, 2,000 MiB fails with
+ * "Cannot enlarge memory ... limit is 2147483648 bytes", and the heap never shrinks again (it
+ * stayed at 1.8 GiB after the 1.5 GiB transfer). A whole-dataset `.value` of an X with nnz = 4e8
+ * would need 1.6 GB for float32 data alone (3.2 GB for CellRanger's int64 indices), so it cannot
+ * work. All numeric transfers here therefore move at most
  * {@link H5_SLICE_ELEMENTS} elements at a time (8 MiB for 8-byte types) through hyperslab
  * `slice` / `write_slice` calls, and the destination arrays live in the JS heap, outside wasm.
  * The wasm heap then stays below ~50 MB regardless of nnz (slice buffer, HDF5 chunk cache and
