@@ -11,6 +11,11 @@ import { filterCells } from '../../src/qc/filterCells.js';
 import { filterGenes } from '../../src/qc/filterGenes.js';
 import { logNormalize } from '../../src/normalize/logNormalize.js';
 import { selectHvgs } from '../../src/reduce/selectHvgs.js';
+import { scaleData } from '../../src/reduce/scaleData.js';
+import { runPca } from '../../src/reduce/runPca.js';
+import { createRng } from '../../src/core/rng.js';
+import { denseColumn } from '../../src/core/dense.js';
+import { pearson } from '../helpers/compare.js';
 import { sharedData, sharedReference } from '../helpers/paths.js';
 
 const ref = (f: string): string => readFileSync(sharedReference('pbmc3k-seurat', f), 'utf8');
@@ -25,6 +30,7 @@ function toSeuratName(name: string, original: Set<string>): string {
 describe('pbmc3k preprocessing vs Seurat 4.3', () => {
   let qc: AnnDataLite;
   let hvg: AnnDataLite;
+  let pca: AnnDataLite;
   const refCells = ref('cells.csv').trim().split('\n').slice(1).map((l) => l.split(','));
 
   beforeAll(async () => {
@@ -38,7 +44,8 @@ describe('pbmc3k preprocessing vs Seurat 4.3', () => {
     qc = await filterCells(a, { minGenes: 200, maxGenes: 2500, maxPctMito: 5, nmads: null });
     const norm = await logNormalize(qc, {});
     hvg = await selectHvgs(norm, { flavor: 'vst', nTopGenes: 2000 });
-  });
+    pca = await runPca(await scaleData(hvg, {}), { nComps: 50, method: 'randomized' }, { rng: createRng(42) });
+  }, 600_000);
 
   it('keeps exactly Seurat\'s 2,638 cells and 13,714 genes', () => {
     expect(qc.nObs).toBe(2638);
@@ -58,5 +65,28 @@ describe('pbmc3k preprocessing vs Seurat 4.3', () => {
     console.log(`HVG overlap with Seurat: ${shared} / ${theirs.length}`);
     expect(ours.size).toBe(2000);
     expect(shared / 2000).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('gives PC1-PC10 cell scores with |r| >= 0.99 vs Seurat for PC1-PC5', () => {
+    const rs: number[] = [];
+    for (let c = 0; c < 10; c++) {
+      const ours = denseColumn(pca.obsm.X_pca, c);
+      const theirs = refCells.map((r) => Number(r[4 + c]));
+      rs.push(Math.abs(pearson(ours, theirs)));
+    }
+    console.log(`|r| PC1-PC10 vs Seurat: ${rs.map((r) => r.toFixed(4)).join(' ')}`);
+    for (let c = 0; c < 5; c++) expect(rs[c]).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('has PC standard deviations close to Seurat\'s pca_sdev', () => {
+    const sdev = ref('pca_sdev.txt').trim().split('\n').map(Number);
+    const variance = (pca.uns.pca as { variance: Float64Array }).variance;
+    const rel = Array.from({ length: 10 }, (_, c) => Math.abs(Math.sqrt(variance[c]) - sdev[c]) / sdev[c]);
+    const rel50 = Array.from({ length: 50 }, (_, c) => Math.abs(Math.sqrt(variance[c]) - sdev[c]) / sdev[c]);
+    console.log(`sdev rel. diff PC1-10: ${rel.map((r) => r.toExponential(2)).join(' ')}; max over 50: ${Math.max(...rel50).toExponential(2)}`);
+    expect(Math.max(...rel.slice(0, 5))).toBeLessThan(0.01);
+    expect(Math.max(...rel50)).toBeLessThan(0.05);
+    expect(pca.obsm.X_pca.nCols).toBe(50);
+    expect(pca.varm.PCs.nRows).toBe(13714);
   });
 });
