@@ -450,7 +450,9 @@ export interface CompressedSpec {
   readonly path: string;
   /** Layout of the stored arrays. */
   readonly format: 'csr' | 'csc';
+  /** Rows of the matrix (cells for an h5ad X or a 10x matrix read as CSR). */
   readonly nRows: number;
+  /** Columns of the matrix (genes). */
   readonly nCols: number;
   /** How the major dimension is called in messages (`nObs` for an h5ad X stored as CSR). */
   readonly majorName: string;

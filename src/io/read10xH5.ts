@@ -141,6 +141,7 @@ export async function read10xH5(path: string, log: Logger = silentLogger): Promi
   let { matrix, ids, names, types } = raw;
   let nOther = 0;
   for (let j = 0; j < types.length; j++) if (types[j] !== GENE_EXPRESSION) nOther++;
+  // A file of only non-gene features (e.g. antibody capture alone) is kept whole rather than emptied.
   if (nOther > 0 && nOther < types.length) {
     const keep: number[] = [];
     const dropped: Record<string, number> = {};

@@ -15,7 +15,7 @@ import { AnnDataLite, type Json, type StepRecord } from '../core/adata.js';
 import type { DenseMatrix } from '../core/dense.js';
 import { InputError } from '../core/errors.js';
 import { Frame, columnLength, type Column } from '../core/frame.js';
-import { allocIndptr, toCsr, vstackCsr, type CsrMatrix } from '../core/sparse.js';
+import { allocIndptr, toCsr, validateCompressed, vstackCsr, type CsrMatrix } from '../core/sparse.js';
 import {
   Dataset,
   Group,
@@ -265,7 +265,9 @@ function readMatrix(ctx: Ctx, where: string, nRows: number, nCols: number, rowsN
     if (shape[0] !== nRows || shape[1] !== nCols) {
       throw new InputError(`expected '${where}' of shape ${rowsName} x ${colsName} (${nRows} x ${nCols}) in ${ctx.path}, got ${shape[0]} x ${shape[1]}`);
     }
-    return denseToCsr(e, nRows, nCols);
+    const m = denseToCsr(e, nRows, nCols);
+    validateCompressed(m, (problem) => new InputError(`invalid matrix '${where}' in ${ctx.path}: ${problem}`));
+    return m;
   }
   throw new InputError(`expected '${where}' in ${ctx.path} (${KIND}), not found`);
 }
