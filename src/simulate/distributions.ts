@@ -85,16 +85,40 @@ export function samplePoisson(rng: Rng, mean: number): number {
   }
 }
 
+/** Below this mean, {@link sampleNegBinomial} inverts the NB cdf instead of mixing gamma and Poisson. */
+const NB_INVERSION_MAX_MEAN = 8;
+
 /**
- * Negative binomial with mean `mean` and dispersion `phi` (variance mean + phi * mean^2), drawn
- * as the gamma-Poisson mixture that defines it: Poisson(mean * G / shape), G ~ Gamma(shape = 1/phi).
- * `phi` <= 0 gives a plain Poisson.
+ * Negative binomial with mean `mean` and dispersion `phi` (variance mean + phi * mean^2); `phi`
+ * <= 0 gives a plain Poisson. Small means use inversion by sequential search on the pmf
+ * (P(0) = (1 + phi*mean)^(-1/phi), P(k+1) = P(k) (k + r)/(k + 1) q with r = 1/phi,
+ * q = mean/(r + mean)): one uniform and at most two transcendental calls, against about four
+ * uniforms for the gamma-Poisson mixture. Larger means use the mixture that defines the NB:
+ * Poisson(mean * G / r), G ~ Gamma(shape r).
  */
 export function sampleNegBinomial(rng: Rng, mean: number, phi: number): number {
   if (mean <= 0) return 0;
   if (phi <= 0) return samplePoisson(rng, mean);
-  const shape = 1 / phi;
-  return samplePoisson(rng, (mean * sampleGamma(rng, shape)) / shape);
+  const r = 1 / phi;
+  if (mean < NB_INVERSION_MAX_MEAN) {
+    const u = rng.next();
+    // Squeeze: P(0) = exp(-r log1p(phi mean)) >= exp(-mean) >= 1 - mean, so u <= 1 - mean is a
+    // zero without any transcendental call (most draws for the many genes with mean << 1).
+    if (u <= 1 - mean) return 0;
+    let p = Math.exp(-r * Math.log1p(mean * phi));
+    let s = p;
+    if (u <= s) return 0;
+    const q = mean / (r + mean);
+    let k = 0;
+    while (u > s) {
+      p *= ((k + r) / (k + 1)) * q;
+      k++;
+      s += p;
+      if (p < 1e-300 && k > mean) break; // u fell in the float round-off tail
+    }
+    return k;
+  }
+  return samplePoisson(rng, (mean * sampleGamma(rng, r)) / r);
 }
 
 /** Log-normal variate exp(N(meanlog, sdlog^2)). */

@@ -52,14 +52,35 @@ describe('distributions', () => {
     expect(hits / N).toBeCloseTo(0.06297, 2);
   });
 
-  it('negative binomial has variance mean + phi * mean^2', () => {
+  it.each([
+    [0.05, 0.25],
+    [0.3, 0.5],
+    [5, 0.4],
+    [7.9, 1.5],
+    [8, 0.4],
+    [60, 0.2],
+  ])('negative binomial(mean %d, phi %d) has variance mean + phi * mean^2 and P(0) = (1 + phi mean)^(-1/phi), by inversion and by gamma-Poisson', (mean, phi) => {
     const rng = fastRngFrom(createRng(4));
-    const m = moments(N, () => sampleNegBinomial(rng, 5, 0.4));
-    // 5 + 0.4 * 25 = 15
-    expect(m.mean).toBeCloseTo(5, 1);
-    expect(m.variance).toBeGreaterThan(14.2);
-    expect(m.variance).toBeLessThan(15.8);
+    let zeros = 0;
+    const m = moments(N, () => {
+      const x = sampleNegBinomial(rng, mean, phi);
+      if (x === 0) zeros++;
+      return x;
+    });
+    const variance = mean + phi * mean * mean;
+    // SE of the mean is sqrt(variance / N); of the variance about variance * sqrt((2 + 6 phi) / N).
+    expect(Math.abs(m.mean - mean)).toBeLessThan(5 * Math.sqrt(variance / N));
+    expect(Math.abs(m.variance / variance - 1)).toBeLessThan(0.05);
+    const p0 = (1 + phi * mean) ** (-1 / phi);
+    expect(Math.abs(zeros / N - p0)).toBeLessThan(5 * Math.sqrt((p0 * (1 - p0)) / N) + 1e-4);
+  });
+
+  it('negative binomial degenerates to 0 at mean 0 and to Poisson at phi 0', () => {
+    const rng = fastRngFrom(createRng(4));
     expect(sampleNegBinomial(rng, 0, 0.4)).toBe(0);
+    const m = moments(N, () => sampleNegBinomial(rng, 3, 0));
+    expect(m.variance / 3).toBeGreaterThan(0.97);
+    expect(m.variance / 3).toBeLessThan(1.03);
   });
 
   it('log-normal has median exp(meanlog)', () => {
