@@ -179,10 +179,10 @@ function parseValueToken(tok: string, st: EntryState, lineNo: number): number {
  * The hot loop: parses entry bytes `buf[start..]`. State lives in locals for the loop (no closure
  * captures, so V8 keeps them in registers) and is written back at the end of the chunk.
  */
-function parseEntryBytes(buf: Uint8Array, start: number, st: EntryState): void {
+function parseEntryBytes(buf: Uint8Array, start: number, end: number, st: EntryState): void {
   const { genes, cells, vals, perCell, nGenes, nCells, nnz } = st;
   let { lineNo, k, fieldNo, acc, nd, realMode, tok, gene, cell, value, lastCell, lastGene, cellSorted, rowsSorted } = st;
-  const n = buf.length;
+  const n = end;
   for (let p = start; p < n; p++) {
     const b = buf[p];
     const d = b - 48;
@@ -253,6 +253,79 @@ function parseEntryBytes(buf: Uint8Array, start: number, st: EntryState): void {
     }
   }
   Object.assign(st, { lineNo, k, fieldNo, acc, nd, realMode, tok, gene, cell, value, lastCell, lastGene, cellSorted, rowsSorted });
+}
+
+/**
+ * Fast path over complete lines `buf[start..end)` (`end` just past a newline) in the canonical
+ * layout `gene<space>cell<space>integer\n` (or `\r\n`): three digit loops per line and no
+ * per-byte state machine. A line in any other shape (tabs, extra spaces, reals, errors) is handed
+ * to {@link parseEntryBytes}, which parses it with full checks and exact error messages.
+ */
+function parseLinesFast(buf: Uint8Array, start: number, end: number, st: EntryState): void {
+  const { genes, cells, vals, perCell, nGenes, nCells, nnz } = st;
+  let { lineNo, k, lastCell, lastGene, cellSorted, rowsSorted } = st;
+  let p = start;
+  while (p < end) {
+    const lineStart = p;
+    let c = buf[p];
+    let g = 0;
+    let nd = 0;
+    while (c >= 48 && c <= 57) {
+      g = g * 10 + (c - 48);
+      nd++;
+      c = buf[++p];
+    }
+    let ok = nd > 0 && nd < 16 && c === 32 && g >= 1 && g <= nGenes;
+    let j = 0;
+    let v = 0;
+    if (ok) {
+      c = buf[++p];
+      nd = 0;
+      while (c >= 48 && c <= 57) {
+        j = j * 10 + (c - 48);
+        nd++;
+        c = buf[++p];
+      }
+      ok = nd > 0 && nd < 16 && c === 32 && j >= 1 && j <= nCells;
+    }
+    if (ok) {
+      c = buf[++p];
+      nd = 0;
+      while (c >= 48 && c <= 57) {
+        v = v * 10 + (c - 48);
+        nd++;
+        c = buf[++p];
+      }
+      if (c === 13 && buf[p + 1] === 10) c = buf[++p];
+      ok = nd > 0 && c === 10 && k < nnz;
+    }
+    if (!ok) {
+      // Irregular line: rewind and let the general parser handle (or reject) it.
+      const nl = buf.indexOf(10, lineStart);
+      Object.assign(st, { lineNo, k, lastCell, lastGene, cellSorted, rowsSorted });
+      parseEntryBytes(buf, lineStart, nl + 1, st);
+      ({ lineNo, k, lastCell, lastGene, cellSorted, rowsSorted } = st);
+      p = nl + 1;
+      continue;
+    }
+    const gene = g - 1;
+    const cell = j - 1;
+    genes[k] = gene;
+    cells[k] = cell;
+    vals[k] = v;
+    perCell[j]++;
+    if (cell !== lastCell) {
+      if (cell < lastCell) cellSorted = false;
+      lastCell = cell;
+    } else if (gene <= lastGene) {
+      rowsSorted = false;
+    }
+    lastGene = gene;
+    k++;
+    lineNo++;
+    p++;
+  }
+  Object.assign(st, { lineNo, k, lastCell, lastGene, cellSorted, rowsSorted });
 }
 
 /**
@@ -332,15 +405,16 @@ function buildCsr(st: EntryState): CsrMatrix {
  * genes). Any entry order is accepted; duplicate coordinates are summed, as scipy's COO to CSR does.
  * Every malformed input is an `InputError` naming the file, line and field.
  * @param path - matrix.mtx or matrix.mtx.gz
+ * @param chunkSize - bytes per chunk (tests use tiny chunks to cross every token boundary). @default 1 MiB
  */
-export async function readMtxTransposed(path: string): Promise<MtxTransposed> {
+export async function readMtxTransposed(path: string, chunkSize = 1 << 20): Promise<MtxTransposed> {
   const where = path;
   let phase = 0; // 0 = banner, 1 = comments and size line, 2 = entries
   let headerCarry = '';
   let field: 'integer' | 'real' = 'integer';
   let lineNo = 1;
   let st: EntryState | null = null;
-  for await (const buf of readChunks(path)) {
+  for await (const buf of readChunks(path, { chunkSize })) {
     let p = 0;
     const n = buf.length;
     // Header lines are few and short, so strings are fine here.
@@ -371,7 +445,21 @@ export async function readMtxTransposed(path: string): Promise<MtxTransposed> {
       }
       lineNo++;
     }
-    if (st !== null && p < n) parseEntryBytes(buf, p, st);
+    if (st === null || p >= n) continue;
+    // A line left open by the previous chunk is finished by the general parser first.
+    if (st.fieldNo !== 0 || st.nd > 0 || st.realMode) {
+      const nl = buf.indexOf(10, p);
+      const stop = nl < 0 ? n : nl + 1;
+      parseEntryBytes(buf, p, stop, st);
+      p = stop;
+    }
+    // Complete lines take the fast path; the tail after the last newline waits for the next chunk.
+    const lastNl = buf.lastIndexOf(10);
+    if (lastNl >= p) {
+      parseLinesFast(buf, p, lastNl + 1, st);
+      p = lastNl + 1;
+    }
+    if (p < n) parseEntryBytes(buf, p, n, st);
   }
   if (st === null) {
     if (phase === 0 && headerCarry !== '') parseBanner(headerCarry, where);
@@ -380,7 +468,7 @@ export async function readMtxTransposed(path: string): Promise<MtxTransposed> {
     throw lineError(where, lineNo, 'expected the size line (rows columns entries), got end of file');
   }
   // A final line without newline: feed one newline to flush it.
-  parseEntryBytes(NEWLINE, 0, st);
+  parseEntryBytes(NEWLINE, 0, 1, st);
   if (st.k !== st.nnz) {
     throw new InputError(`${where}: expected ${st.nnz} entries as declared on the size line, got ${st.k} (file ends early: truncated?)`);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { read10xMtx } from '../../../src/io/read10xMtx.js';
+import { read10xMtx, readMtxTransposed } from '../../../src/io/read10xMtx.js';
 import { InputError } from '../../../src/core/errors.js';
 import { checkCompressed, toDenseArray } from '../../../src/core/sparse.js';
 import { columnStrings } from '../../../src/core/frame.js';
@@ -32,6 +32,12 @@ describe('read10xMtx on tiny fixtures', () => {
     const a = await read10xMtx(fixture('tiny', 'mtx_real'));
     // [[1.5, 0], [0.2, 0.25]] genes x cells -> cells x genes [[1.5, 0.2], [0, 0.25]]
     expect([...toDenseArray(a.X)].map((v) => Math.round(v * 1e6) / 1e6)).toEqual([1.5, 0.2, 0, 0.25]);
+  });
+
+  it('accepts tabs, repeated and trailing spaces, blank lines and leading zeros', async () => {
+    const a = await read10xMtx(fixture('tiny', 'mtx_spacing'));
+    // genes x cells [[3, 0], [1, 12]] -> cells x genes [[3, 1], [0, 12]]
+    expect([...toDenseArray(a.X)]).toEqual([3, 1, 0, 12]);
   });
 
   it('reads the gzipped v3 fixture with feature types and MT- genes', async () => {
@@ -84,5 +90,32 @@ describe('read10xMtx rejects malformed input with a one-line InputError naming f
 
   it('names what is missing in a folder without 10x files', async () => {
     await expect(read10xMtx(fixture('tiny'))).rejects.toThrow(/missing matrix\.mtx\(\.gz\), features\.tsv\(\.gz\) or genes\.tsv\(\.gz\), barcodes\.tsv\(\.gz\)/);
+  });
+});
+
+describe('readMtxTransposed chunk boundaries', () => {
+  it('gives the same matrix for every chunk size from 1 to 40 bytes (plain text, CRLF, reals, irregular spacing)', async () => {
+    for (const name of ['mtx_unsorted', 'mtx_real', 'mtx_spacing']) {
+      const path = fixture('tiny', name, 'matrix.mtx');
+      const whole = await readMtxTransposed(path);
+      for (let size = 1; size <= 40; size++) {
+        const part = await readMtxTransposed(path, size);
+        expect([...toDenseArray(part.csr)], `${name} at chunk size ${size}`).toEqual([...toDenseArray(whole.csr)]);
+      }
+    }
+  });
+
+  it('reports the right line for an error after the fast path, with any chunk size', async () => {
+    for (const size of [1, 5, 17, 1 << 20]) {
+      await expect(readMtxTransposed(fixture('tiny', 'bad_mtx', 'value_text', 'matrix.mtx'), size)).rejects.toThrow(/line 4: field 3 \(value\)/);
+    }
+  });
+
+  it('reads the gzipped v3 fixture identically with 64-byte chunks', async () => {
+    const path = fixture('tiny', 'v3_mtx', 'matrix.mtx.gz');
+    const a = await readMtxTransposed(path);
+    const b = await readMtxTransposed(path, 64);
+    expect(b.csr.indices).toEqual(a.csr.indices);
+    expect(b.csr.data).toEqual(a.csr.data);
   });
 });
