@@ -18,7 +18,7 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import h5wasm, { Dataset, Group, type File as H5File, type Metadata, type OutputData } from 'h5wasm/node';
-import { InputError } from '../core/errors.js';
+import { InputError, ScError } from '../core/errors.js';
 import { sortRowSegment, validateCompressed, type CompressedMatrix, type Indptr } from '../core/sparse.js';
 
 export type { H5File, Metadata, OutputData };
@@ -92,13 +92,43 @@ export async function openH5Read(path: string, kind: string): Promise<H5File> {
     throw new InputError(`expected an HDF5 file (${kind}) at ${path}, got a file without the HDF5 signature`);
   }
   let file: H5File;
+  const module = await h5wasm.ready;
+  // While opening, HDF5 errors become JS exceptions instead of a diagnostic dump on stderr; the
+  // handler runs when the failed API call returns, so HDF5 has already cleaned up. It is switched
+  // off again at once because h5wasm probes paths with calls that are allowed to fail.
+  module.activate_throwing_error_handler();
   try {
     file = new h5wasm.File(path, 'r');
   } catch (e) {
-    throw new InputError(`cannot open ${kind} file ${path} with HDF5: ${(e as Error).message}`, { cause: e });
+    throw new InputError(`cannot open ${kind} file ${path} with HDF5: ${hdf5Reason(e)}`, { cause: e });
+  } finally {
+    module.deactivate_throwing_error_handler();
   }
-  if (file.file_id < 0n) throw new InputError(`cannot open ${kind} file ${path}: HDF5 could not read its superblock`);
+  if (file.file_id < 0n) throw new InputError(`cannot open ${kind} file ${path} with HDF5: truncated or corrupt file`);
   return file;
+}
+
+/**
+ * The innermost reason of an HDF5 error stack ("truncated file: eof = 6000, ..."), which is the
+ * most specific line; the whole message when it is not an HDF5 stack.
+ */
+export function hdf5Reason(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  let reason: string | null = null;
+  for (const line of text.split('\n')) {
+    const m = /#\d+: .* in [\w.]+\(\): (.*)$/.exec(line);
+    if (m) reason = m[1].trim();
+  }
+  return reason ?? (text.split('\n')[0] || 'unknown HDF5 error');
+}
+
+/**
+ * Maps an error raised while reading an open file: our own errors pass through, anything from
+ * HDF5/h5wasm (a corrupt chunk, an unsupported type) becomes an InputError naming the file.
+ */
+export function mapReadError(e: unknown, path: string, kind: string): Error {
+  if (e instanceof ScError) return e;
+  return new InputError(`cannot read ${kind} file ${path}: ${hdf5Reason(e)}`, { cause: e });
 }
 
 /** Creates (truncates) an HDF5 file for writing. I/O failures are left to the atomic writer. */

@@ -17,6 +17,7 @@ import { subsetCols, type CsrMatrix } from '../core/sparse.js';
 import {
   getDataset,
   getGroup,
+  mapReadError,
   openH5Read,
   readCompressed,
   readNumberArrayAttr,
@@ -135,6 +136,8 @@ export async function read10xH5(path: string, log: Logger = silentLogger): Promi
       const genome = file.keys().find((k) => isV2Group(file, k));
       raw = genome !== undefined ? readV2(file, path, genome, log) : readV3(file, path);
     }
+  } catch (e) {
+    throw mapReadError(e, path, '10x HDF5');
   } finally {
     file.close();
   }

@@ -26,6 +26,7 @@ import {
   isBoolEnum,
   isNumericDataset,
   isStringDataset,
+  mapReadError,
   openH5Read,
   readAttr,
   readCompressed,
@@ -458,6 +459,8 @@ export async function readH5ad(path: string, opts: Partial<ReadH5adOptions> = {}
       history,
     });
     return { adata, countsSource: source };
+  } catch (e) {
+    throw mapReadError(e, path, KIND);
   } finally {
     file.close();
   }

@@ -149,6 +149,11 @@ describe('readH5ad on tiny fixtures', () => {
     expect(f.message).toMatch(/^expected group 'obs' in .*empty\.h5 \(h5ad\), not found$/);
   });
 
+  it('reports a truncated HDF5 file with the reason HDF5 gives', async () => {
+    const e = await inputError(() => readH5ad(tiny('truncated.h5ad')));
+    expect(e.message).toMatch(/^cannot open h5ad file .*truncated\.h5ad with HDF5: truncated file: eof = 6000, .*stored_eof = \d+$/);
+  });
+
   it('rejects a non-HDF5 file and a missing file', async () => {
     const e = await inputError(() => readH5ad(tiny('not_hdf5.h5')));
     expect(e.message).toMatch(/^expected an HDF5 file \(h5ad\) at .*not_hdf5\.h5, got a file without the HDF5 signature$/);
