@@ -2,7 +2,7 @@
  * Interoperability with the reference implementation: Debian's python3-anndata (0.8) run through
  * /usr/bin/python3 (not a pyenv python on PATH). (1) h5ad files written by writeH5ad open in
  * anndata with the same shape, values, names, categoricals and obsm/obsp; (2) h5ad files written
- * by anndata (CSR X, dense X, raw with more genes, categoricals) are read correctly by readH5ad.
+ * by anndata (CSR X, dense X, CSC X, raw with more genes, categoricals) are read correctly by readH5ad.
  * CI installs python3-anndata; where it cannot be imported the tests log why and return early.
  */
 import { describe, expect, it } from 'vitest';
@@ -97,6 +97,8 @@ c.raw = c
 c = c[:, :5].copy()
 c.X = c.X.toarray() * 0.5 - 1
 c.write_h5ad(d + '/raw.h5ad')
+# (d) the counts as a CSC X
+anndata.AnnData(X=sparse.csc_matrix(counts), obs=pd.DataFrame(index=obs.index), var=var.copy()).write_h5ad(d + '/csc.h5ad')
 print(json.dumps({
   'a_dense': counts.ravel().tolist(),
   'a_group_codes': obs['group'].cat.codes.tolist(), 'a_grade_codes': obs['grade'].cat.codes.tolist(),
@@ -169,7 +171,7 @@ describe('anndata interoperability (Debian python3-anndata)', () => {
     expect(s.uns_title).toBe('kang');
   });
 
-  it('readH5ad reads h5ad files written by anndata: CSR X, dense X, raw with more genes', async () => {
+  it('readH5ad reads h5ad files written by anndata: CSR X, dense X, raw with more genes, CSC X', async () => {
     if (SKIP_REASON) {
       console.warn(`anndata interop test returned early: ${SKIP_REASON}`);
       return;
@@ -214,5 +216,10 @@ describe('anndata interoperability (Debian python3-anndata)', () => {
     expect(c.adata.varNames[19]).toBe('G19');
     expect([...toDenseArray(c.adata.X)]).toEqual(e.a_dense);
     expect(c.adata).toBeInstanceOf(AnnDataLite);
+
+    // (d) CSC X -> CSR with the same values
+    const d = await readH5ad(join(dir, 'csc.h5ad'));
+    expect(d.adata.X.format).toBe('csr');
+    expect([...toDenseArray(d.adata.X)]).toEqual(e.a_dense);
   });
 });
