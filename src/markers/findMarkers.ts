@@ -27,6 +27,7 @@
  */
 import type { AnnDataLite, Json } from '../core/adata.js';
 import { AnalysisError, UsageError } from '../core/errors.js';
+import { columnStrings } from '../core/frame.js';
 import { parallelMap, splitRange } from '../core/parallel.js';
 import type { CsrMatrix, Indptr } from '../core/sparse.js';
 import { defineStep } from '../core/step.js';
@@ -557,7 +558,8 @@ export const findMarkers = defineStep<FindMarkersParams>({
     }
     const stats = await computeMarkerStats(adata.X, codes, groups.length, { test: p.test, pairwise, threads: ctx.threads });
     const geneIdCol = adata.var.get('gene_ids');
-    const geneIds = geneIdCol && geneIdCol.kind === 'string' ? geneIdCol.values : adata.var.index;
+    // gene_ids may be stored as strings or as a categorical (h5ad); without it, ids = names.
+    const geneIds = geneIdCol && (geneIdCol.kind === 'string' || geneIdCol.kind === 'categorical') ? columnStrings(geneIdCol) : adata.var.index;
     const table = topMarkers(stats, {
       groups,
       genes: adata.var.index,
