@@ -206,7 +206,7 @@ export async function associatePotencyKernel(input: PotencyInput, p: AssociatePo
     methods.markers = 'one-vs-rest Wilcoxon (Seurat FindAllMarkers defaults, only.pos, top 20 per cluster) on the clustered cells';
   }
   const candidates = rankCqaCandidates(clusters, genes, markers, { markerPadj: p.markerPadj, nTop: p.nTop });
-  methods.candidates = 'score = max over clusters of -log10(cluster_padj) * |log2fc| * |2 AUC - 1| (markers with padj < ' + p.markerPadj + ', direction = sign(log2fc) * sign(cluster_rho)) + -log10(gene_padj) * (+1 if sign(gene_rho) agrees with that direction or there is no cluster route, else -1)';
+  methods.candidates = 'score = max over clusters of -log10(cluster_padj) * -log10(marker_padj) / (max over the cluster\'s markers of -log10(marker_padj)) (markers with padj < ' + p.markerPadj + ', direction = sign(log2fc) * sign(cluster_rho)) + -log10(gene_padj) * (+1 if sign(gene_rho) agrees with that direction or there is no cluster route, else -1)';
   return { composition, clusters, genes, markers, candidates, condition, readouts: input.readouts, methods };
 }
 

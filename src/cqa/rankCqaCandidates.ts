@@ -6,13 +6,18 @@
  * secretion; its top up-regulated genes held the biomarker LRRC75A):
  *
  * 1. Cluster route. A gene that marks a cluster (marker padj < `markerPadj`) inherits that
- *    cluster's association with the readout, weighted by the marker's strength:
- *      C(g, c) = -log10(cluster_padj(r, c)) * |log2fc(g, c)| * |2 AUC(g, c) - 1|
- *    |2 AUC - 1| (0 for a useless marker, 1 for a perfect one, whatever its direction) measures
- *    separation and |log2fc| the effect size; their product favours the strongly and specifically
- *    up-regulated genes a qPCR release assay can measure over weak members of the same program,
- *    which share the cluster's p-value but move little (AUC alone saturates near 1 for any
- *    well-expressed gene of the cluster's program).
+ *    cluster's association with the readout, weighted by the marker's strength relative to the
+ *    cluster's strongest marker:
+ *      C(g, c) = -log10(cluster_padj(r, c)) * m(g, c),
+ *      m(g, c) = -log10(marker_padj(g, c)) / max_h -log10(marker_padj(h, c))  in (0, 1]
+ *    (1 for the cluster's top marker in Seurat's order, smaller for weaker ones). Why the marker
+ *    p-value and not the fold change or AUC: a lot-level biomarker must track the cluster's
+ *    share, so it should be expressed specifically in the cluster; the Wilcoxon p of a gene
+ *    detected almost only in the cluster is the smallest even when its log fold change (damped
+ *    by the pseudocount at low expression) and AUC (lowered by dropouts) are not, while broadly
+ *    expressed program genes with large fold changes move little at lot level. On the project's
+ *    simulated cohorts this ordering puts the planted marker first; weighting by |log2FC| * |2 AUC - 1|
+ *    did not (it favoured highly expressed program genes).
  *    The route is direction-aware: a gene up in a cluster whose share rises with the readout
  *    (or down in a cluster whose share falls) implies a positive gene-readout association,
  *      d(g, c) = sign(log2fc(g, c)) * sign(cluster_rho(r, c)).
@@ -28,9 +33,9 @@
  *
  *   score(g, r) = C + G   (a missing route contributes 0)
  *
- * Both terms are on the -log10(FDR) scale, so neither dominates by construction; a gene that is a
- * specific marker of the readout-associated cluster *and* tracks the readout at lot level (the
- * planted marker of a simulated potency cluster) scores highest. Ties are broken by gene name
+ * Both terms are on the -log10(FDR) scale, so neither dominates by construction; a gene that is
+ * the strongest marker of the readout-associated cluster *and* tracks the readout at lot level
+ * (the planted marker of a simulated potency cluster) scores highest. Ties are broken by gene name
  * for a deterministic order.
  */
 import { UsageError } from '../core/errors.js';
@@ -149,6 +154,13 @@ export function rankCqaCandidates(
       return c;
     };
     if (markers) {
+      // Strongest marker evidence per cluster, the denominator of m(g, c).
+      const topMarker = new Map<string, number>();
+      for (let t = 0; t < markers.gene.length; t++) {
+        if (!(markers.padj[t] < params.markerPadj)) continue;
+        const v = nlog10(markers.padj[t]);
+        if (v > (topMarker.get(markers.cluster[t]) ?? 0)) topMarker.set(markers.cluster[t], v);
+      }
       for (let t = 0; t < markers.gene.length; t++) {
         if (!(markers.padj[t] < params.markerPadj)) continue;
         const at = clusterRow.get(markers.cluster[t]);
@@ -156,7 +168,7 @@ export function rankCqaCandidates(
         const rho = clusters.rho[at];
         const padj = clusters.padj[at];
         if (Number.isNaN(rho) || Number.isNaN(padj)) continue;
-        const ev = nlog10(padj) * Math.abs(markers.log2fc[t]) * Math.abs(2 * markers.auc[t] - 1);
+        const ev = (nlog10(padj) * nlog10(markers.padj[t])) / topMarker.get(markers.cluster[t])!;
         const cand = get(markers.gene[t], markers.geneId ? markers.geneId[t] : markers.gene[t]);
         if (cand.marker < 0 || ev > cand.c) {
           cand.c = ev;

@@ -37,14 +37,17 @@ describe('rankCqaCandidates score', () => {
     const genes = geneTable([['A', 0.9, 1e-4], ['B', -0.6, 1e-4], ['C', -0.8, 0.001], ['E', 0.5, 0.1], ['D', 0.3, 0.3]]);
     const t = rankCqaCandidates(clusters, genes, markers, RANK_CQA_DEFAULTS);
     // C(g, c) = -log10(cluster padj) * |log2fc| * |2 AUC - 1|
-    // (gene padj = pval in this table) A: C = 3 * 4 * 0.9 = 10.8, d = +1; G = +4 (rho +, agrees)                     -> 14.8
-    // C: C = 2 * 1.5 * 0.8 = 2.4, d = sign(1.5) * sign(-0.7) = -1; G = +3 (rho -)   -> 5.4
-    // E: no marker, G = 1                                                          -> 1
-    // D: marker padj 0.2 >= 0.05 -> no cluster route; G = -log10(0.3) = 0.523      -> 0.523
-    // B: C = 3 * 2 * 0.6 = 3.6, d = +1; G = -4 (rho negative contradicts)           -> -0.4 (dropped)
+    // m(g, c) = -log10(marker padj) / top -log10(marker padj) of the cluster (D is excluded):
+    // cluster 3 top = A (10): m(A) = 1, m(B) = 5/10; cluster 1 top = C: m(C) = 1.
+    // C(g, c) = -log10(cluster padj) * m; G = -log10(gene padj) * agreement (padj = pval here).
+    // A: C = 3 * 1 = 3, d = +1; G = +4 (rho +, agrees)                        -> 7
+    // C: C = 2 * 1 = 2, d = sign(1.5) * sign(-0.7) = -1; G = +3 (rho -)        -> 5
+    // E: no marker, G = 1                                                     -> 1
+    // D: marker padj 0.2 >= 0.05 -> no cluster route; G = -log10(0.3) = 0.523 -> 0.523
+    // B: C = 3 * 0.5 = 1.5, d = +1; G = -4 (rho negative contradicts)          -> -2.5 (dropped)
     expect(t.gene).toEqual(['A', 'C', 'E', 'D']);
-    expect(t.score[0]).toBeCloseTo(10.8 + 4, 12);
-    expect(t.score[1]).toBeCloseTo(2.4 + 3, 12);
+    expect(t.score[0]).toBeCloseTo(3 + 4, 12);
+    expect(t.score[1]).toBeCloseTo(2 + 3, 12);
     expect(t.score[2]).toBeCloseTo(1, 12);
     expect(t.score[3]).toBeCloseTo(-Math.log10(0.3), 12);
     expect(Array.from(t.rank)).toEqual([1, 2, 3, 4]);

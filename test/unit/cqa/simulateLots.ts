@@ -3,7 +3,7 @@
  * 11 lots x 300 cells, 6 clusters, 150 genes. Cluster 3 is the potency cluster with a log-uniform
  * lot share in [0.02, 0.2] and planted marker gene 0 (`LRRC75A`, 16-fold) plus a 10-gene program
  * (genes 1-10, 2.8-fold); other clusters have 10 markers each at 4-fold. Readout
- * vegf = 200 + 2000 * share + N(0, 30^2), as the project's simulator. Also returns a 2-D
+ * vegf = 200 + 2000 * share + N(0, 20^2), as the project's simulator. Also returns a 2-D
  * "PC" embedding: the cluster's centroid (on a circle of radius 10) plus N(0, 1) noise.
  */
 import { createRng } from '../../../src/core/rng.js';
@@ -26,6 +26,9 @@ export function simulateLots(seed: number, nLots = 11, perLot = 300): SimulatedL
   const nGenes = 150, nClusters = 6;
   const genes = Array.from({ length: nGenes }, (_, j) => (j === 0 ? 'LRRC75A' : `G${j}`));
   const base = Array.from({ length: nGenes }, () => Math.exp(rng.normal() - 0.5));
+  // As in the project's simulator (fixtures/lots), the planted marker is specific to its cluster:
+  // a low baseline (0.15 UMIs per cell elsewhere, detected in ~10% of other cells) times 16.
+  base[0] = 0.15;
   const fold = Array.from({ length: nClusters }, () => new Float64Array(nGenes).fill(1));
   fold[3][0] = 16;
   for (let j = 1; j <= 10; j++) fold[3][j] = 2.8;
@@ -66,7 +69,7 @@ export function simulateLots(seed: number, nLots = 11, perLot = 300): SimulatedL
       }
       indptr.push(indices.length);
     }
-    vegf[l] = 200 + 2000 * (n3 / perLot) + 30 * rng.normal();
+    vegf[l] = 200 + 2000 * (n3 / perLot) + 20 * rng.normal();
   }
   const counts: CsrMatrix = { format: 'csr', nRows: i, nCols: nGenes, indptr: Uint32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
   return { x: logNormalizeKernel(counts, totalSizeFactors(counts, 1e4)), lot, cluster, vegf, genes, pcs, nCounts };
