@@ -7,7 +7,7 @@
  * merge is O(total nnz + total genes); string-keyed maps are used per gene, never per nonzero.
  */
 import { AnnDataLite } from '../core/adata.js';
-import { InputError } from '../core/errors.js';
+import { InputError, UsageError } from '../core/errors.js';
 import { Frame, columnStrings, type Column } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
@@ -24,10 +24,15 @@ export interface LoadLotsOptions {
 
 /** Per-lot summary returned next to the merged data. */
 export interface LoadedLotInfo {
+  /** Lot ID from the sheet. */
   readonly lot: string;
+  /** Absolute path that was read. */
   readonly path: string;
+  /** Detected input format. */
   readonly format: MatrixFormat;
+  /** Cells in this lot. */
   readonly nObs: number;
+  /** Genes in this lot before matching. */
   readonly nVars: number;
   /** h5ad only: where the counts came from. */
   readonly countsSource?: string;
@@ -37,6 +42,7 @@ export interface LoadedLotInfo {
 export interface LoadLotsResult {
   /** Cells of all lots in sheet order; X = counts (CSR), `layers.counts` the same object. */
   readonly adata: AnnDataLite;
+  /** One entry per lot, in sheet order. */
   readonly lots: readonly LoadedLotInfo[];
   /** 'gene_ids' when genes were matched by feature ID, 'var_names' when by symbol. */
   readonly matchedBy: 'gene_ids' | 'var_names';
@@ -109,7 +115,7 @@ function perLotCategorical(values: readonly (string | undefined)[], sizes: reado
 export async function loadLots(sheet: SampleSheet, options: Partial<LoadLotsOptions> = {}, log: Logger = silentLogger): Promise<LoadLotsResult> {
   const join = options.join ?? 'union';
   if (join !== 'union' && join !== 'intersection') {
-    throw new InputError(`loadLots: expected join 'union' or 'intersection', got '${String(join)}'`);
+    throw new UsageError(`loadLots: expected join 'union' or 'intersection', got '${String(join)}'`);
   }
   if (sheet.lots.length === 0) throw new InputError(`${sheet.path}: expected at least one lot, got none`);
   const infos: LoadedLotInfo[] = [];

@@ -14,7 +14,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AnnDataLite } from '../core/adata.js';
-import { InputError } from '../core/errors.js';
+import { InputError, UsageError } from '../core/errors.js';
 import { Frame, categoricalFrom, type Column } from '../core/frame.js';
 import { allocIndptr, sortRowSegment, type CsrMatrix, type Indptr } from '../core/sparse.js';
 import { readChunks } from './readChunks.js';
@@ -524,7 +524,7 @@ async function readBarcodes(path: string): Promise<string[]> {
 export async function read10xMtx(dir: string, options: Partial<Read10xMtxOptions> = {}): Promise<AnnDataLite> {
   const opts = { ...DEFAULTS, ...options };
   if (opts.varNames !== 'gene_symbols' && opts.varNames !== 'gene_ids') {
-    throw new InputError(`read10xMtx: expected varNames 'gene_symbols' or 'gene_ids', got '${String(opts.varNames)}'`);
+    throw new UsageError(`read10xMtx: expected varNames 'gene_symbols' or 'gene_ids', got '${String(opts.varNames)}'`);
   }
   const files = find10xMtxFiles(dir);
   const [features, barcodes] = await Promise.all([readFeatures(files.features), readBarcodes(files.barcodes)]);

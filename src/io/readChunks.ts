@@ -14,7 +14,7 @@ export interface ReadChunksOptions {
 }
 
 /** True when the first two bytes of `path` are the gzip magic number. */
-export function isGzipFile(path: string): boolean {
+function isGzipFile(path: string): boolean {
   const fd = openSync(path, 'r');
   try {
     const head = Buffer.alloc(2);

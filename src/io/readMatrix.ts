@@ -34,7 +34,9 @@ export interface ReadMatrixOptions {
 
 /** What {@link readMatrix} returns. */
 export interface ReadMatrixResult {
+  /** The data, cells x genes; counts in `X` (and `layers.counts` where the reader sets it). */
   readonly adata: AnnDataLite;
+  /** The detected input format. */
   readonly format: MatrixFormat;
   /** h5ad only: where the counts came from. */
   readonly countsSource?: 'layers/counts' | 'raw/X' | 'X';

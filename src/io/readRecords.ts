@@ -8,7 +8,9 @@ import { readLines } from './lineReader.js';
 
 /** One record and the (1-based) line it starts on. */
 export interface DelimitedRecord {
+  /** Field values with CSV quoting removed (not trimmed). */
   readonly fields: string[];
+  /** 1-based line number where the record starts (a quoted field may span several lines). */
   readonly line: number;
 }
 
