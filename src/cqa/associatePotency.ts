@@ -165,17 +165,19 @@ export interface PotencyInput {
  * @param threads worker threads for marker statistics
  */
 export async function associatePotencyKernel(input: PotencyInput, p: AssociatePotencyParams, rng: Rng, knn: KnnQuery, threads = 1): Promise<PotencyAssociation> {
-  const nCells = input.lotCodes.length;
   const nLots = input.lotNames.length;
   const nClusters = input.clusterNames.length;
   const methods: Record<string, string> = {};
   let condition: ConditionMapping | null = null;
   let lotCodes = input.lotCodes;
   let clusterCodes = input.clusterCodes;
+  // Cells that define the clusters: clustered cells of the analysed condition.
+  const defining = Int32Array.from(input.clusterCodes, (c, i) => (input.lotCodes[i] < 0 || (input.condition && input.condition.codes[i] !== input.condition.reference) ? -1 : c));
   if (input.condition && input.condition.names.length > 1) {
     if (!input.pcs) throw new AnalysisError('associate_potency: mapping other conditions needs obsm X_pca');
+    // Other conditions' cells are always re-assigned by the vote, even if clustered jointly.
     condition = await mapCondition(
-      { lotCodes, lotNames: input.lotNames, conditionCodes: input.condition.codes, conditionNames: input.condition.names, reference: input.condition.reference, clusterCodes, clusterNames: input.clusterNames, pcs: input.pcs },
+      { lotCodes, lotNames: input.lotNames, conditionCodes: input.condition.codes, conditionNames: input.condition.names, reference: input.condition.reference, clusterCodes: defining, clusterNames: input.clusterNames, pcs: input.pcs },
       { k: p.k },
       knn,
     );
@@ -198,10 +200,8 @@ export async function associatePotencyKernel(input: PotencyInput, p: AssociatePo
   for (const [k, v] of Object.entries(genes.method)) methods[`genes:${k}`] = `${v}; pseudobulk = mean log-normalized expression per lot`;
   let markers = input.markers;
   if (!markers) {
-    // Markers on the clustered cells only (the pool), as find_markers sees them.
-    const codes = Int32Array.from(input.clusterCodes);
-    for (let i = 0; i < nCells; i++) if (input.lotCodes[i] < 0) codes[i] = -1;
-    const stats = await computeMarkerStats(input.x, codes, nClusters, { threads });
+    // Markers on the clustered cells of the analysed condition (the pool), as find_markers sees them.
+    const stats = await computeMarkerStats(input.x, defining, nClusters, { threads });
     markers = topMarkers(stats, { groups: input.clusterNames, genes: input.genes, geneIds: input.geneIds, nTop: 20, minPct: 0.1, logfcThreshold: 0.25, onlyPos: true, maxPval: 0.01 });
     methods.markers = 'one-vs-rest Wilcoxon (Seurat FindAllMarkers defaults, only.pos, top 20 per cluster) on the clustered cells';
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { associatePotency, associatePotencyKernel, cqaTables, ASSOCIATE_POTENCY_DEFAULTS } from '../../../src/cqa/associatePotency.js';
 import { AnnDataLite } from '../../../src/core/adata.js';
 import { Frame, categoricalFrom } from '../../../src/core/frame.js';
+import { vstackCsr } from '../../../src/core/sparse.js';
 import { createRng } from '../../../src/core/rng.js';
 import { formatTable } from '../../../src/io/writeTable.js';
 import { simulateLots } from './simulateLots.js';
@@ -71,5 +72,40 @@ describe('associatePotency step', () => {
     const { adata } = adataOf(6);
     await expect(associatePotency(adata, { nope: 1 } as never)).rejects.toThrow(/unknown parameter 'nope'/);
     await expect(associatePotency(adata, { readouts: ['il6'] })).rejects.toThrow(/readout 'il6' is not an obs column/);
+  });
+});
+
+describe('associatePotency with two conditions', () => {
+  it('analyses the chosen condition, maps the other by kNN vote and reports zero shift for identical copies', async () => {
+    const { adata } = adataOf(8);
+    const n = adata.nObs;
+    // Second condition: an exact copy of every cell (same expression and PCs), clustered jointly
+    // (it carries cluster codes), which the step must ignore and re-assign by the vote.
+    const lot = adata.obs.require('lot') as { codes: Int32Array; categories: string[] };
+    const cl = adata.obs.require('cluster') as { codes: Int32Array; categories: string[] };
+    const vegf = adata.obs.require('vegf_hypoxia') as { values: Float64Array };
+    const twice = <T extends Int32Array | Float64Array>(a: T): T => { const o = new (a.constructor as new (n: number) => T)(2 * n); o.set(a); o.set(a, n); return o; };
+    const pcs = adata.obsm.X_pca.data as Float32Array;
+    const pcs2 = new Float32Array(4 * n); pcs2.set(pcs); pcs2.set(pcs, 2 * n);
+    const obs = new Frame(Array.from({ length: 2 * n }, (_, i) => `c${i}`), [
+      ['lot', { kind: 'categorical', codes: twice(lot.codes), categories: lot.categories, ordered: false }],
+      ['cluster', { kind: 'categorical', codes: twice(cl.codes), categories: cl.categories, ordered: false }],
+      ['condition', categoricalFrom(Array.from({ length: 2 * n }, (_, i) => (i < n ? 'ischemia' : 'normoxia')))],
+      ['vegf_hypoxia', { kind: 'numeric', values: twice(vegf.values) }],
+    ]);
+    const both = new AnnDataLite({ X: vstackCsr([adata.X, adata.X]), obs, var: adata.var, obsm: { X_pca: { nRows: 2 * n, nCols: 2, data: pcs2 } } });
+    const out = await associatePotency(both, { condition: 'ischemia', clusterPermutations: 5000, genePermutations: 2000 }, { rng: createRng(4) });
+    const cqa = out.uns.cqa as Record<string, Record<string, unknown>>;
+    const shift = cqa.condition_shift as { condition: string[]; lot: string[]; shift: Float64Array; n_lots: Int32Array };
+    expect(new Set(shift.condition)).toEqual(new Set(['normoxia']));
+    expect(shift.lot.filter((l) => l === 'mean').length).toBe(6);
+    for (const v of shift.shift) expect(v).toBeCloseTo(0, 12);
+    // The association used the ischemia cells only: same composition as the one-condition run.
+    const single = await associatePotency(adata, { clusterPermutations: 5000, genePermutations: 2000 }, { rng: createRng(4) });
+    const a = (cqa.composition as { n_cells: Float64Array }).n_cells;
+    const b = ((single.uns.cqa as Record<string, Record<string, unknown>>).composition as { n_cells: Float64Array }).n_cells;
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect((cqa.candidates as { gene: string[] }).gene[0]).toBe('LRRC75A');
+    expect((cqa.methods as Record<string, string>).condition).toContain("clusters defined on condition 'ischemia'");
   });
 });
