@@ -152,15 +152,27 @@ describe('writeH5ad', () => {
       indptr[i + 1] = (i + 1) * perRow;
     }
     expect(nRows * perRow).toBeGreaterThan(H5_SLICE_ELEMENTS);
+    expect(nRows * 800).toBeGreaterThan(H5_SLICE_ELEMENTS);
     const big: CsrMatrix = { format: 'csr', nRows, nCols: 2000, indptr, indices, data };
     const names = (p: string, n: number) => Array.from({ length: n }, (_, t) => `${p}${t}`);
-    const a = new AnnDataLite({ X: big, layers: { counts: big }, obs: new Frame(names('c', nRows)), var: new Frame(names('g', 2000)) });
+    // A 2-D embedding of 1.2e6 values (> one slice) exercises the row-block path of dense arrays.
+    const emb = new Float32Array(nRows * 800);
+    for (let t = 0; t < emb.length; t++) emb[t] = ((t * 13) % 997) / 7 - 50;
+    const a = new AnnDataLite({
+      X: big,
+      layers: { counts: big },
+      obs: new Frame(names('c', nRows)),
+      var: new Frame(names('g', 2000)),
+      obsm: { X_pca: { nRows, nCols: 800, data: emb } },
+    });
     const dir = tempDir();
     for (const compression of ['gzip', 'none'] as const) {
       const path = join(dir, `big-${compression}.h5ad`);
       await writeH5ad(path, a, { compression });
       const { adata: b } = await readH5ad(path);
       sameCsr(b.X, big);
+      expect([b.obsm.X_pca.nRows, b.obsm.X_pca.nCols]).toEqual([nRows, 800]);
+      expect(firstDiff(b.obsm.X_pca.data, emb)).toBe(-1);
       await h5wasm.ready;
       const f = new h5wasm.File(path, 'r');
       try {
