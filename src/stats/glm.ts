@@ -14,6 +14,7 @@
  * differ biologically, not only by sampling), and phi absorbs that; lot sizes still weight the
  * fit (a lot with more cells pins its fraction more precisely).
  */
+import { studentTUpperTail } from './studentT.js';
 
 /** Parameters of {@link fitQuasiBinomial}. */
 export interface GlmParams {
@@ -227,64 +228,9 @@ export function fitQuasiBinomial(
   return { coef, se, t, pval, dispersion, dfResidual: df, deviance: dev, iterations: Math.min(iter, params.maxIterations), converged };
 }
 
-// Lanczos approximation of log Gamma (g = 7, 9 terms; Numerical Recipes 3rd ed. 6.1), |rel err| < 1e-15.
-const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-];
-function logGamma(x: number): number {
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
-  const xx = x - 1;
-  let a = LANCZOS[0];
-  const tt = xx + 7.5;
-  for (let k = 1; k < 9; k++) a += LANCZOS[k] / (xx + k);
-  return 0.5 * Math.log(2 * Math.PI) + (xx + 0.5) * Math.log(tt) - tt + Math.log(a);
-}
-
-/** Continued fraction of the incomplete beta (modified Lentz; Numerical Recipes 6.4 betacf). */
-function betaContinuedFraction(a: number, b: number, x: number): number {
-  const tiny = 1e-300;
-  let c = 1;
-  let d = 1 - ((a + b) * x) / (a + 1);
-  if (Math.abs(d) < tiny) d = tiny;
-  d = 1 / d;
-  let h = d;
-  for (let m = 1; m <= 300; m++) {
-    const m2 = 2 * m;
-    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + aa / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    h *= d * c;
-    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
-    d = 1 + aa * d;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + aa / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < 1e-15) break;
-  }
-  return h;
-}
-
-/** Regularized incomplete beta I_x(a, b). */
-function incompleteBeta(x: number, a: number, b: number): number {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const lbt = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x);
-  const bt = Math.exp(lbt);
-  // Use the continued fraction where it converges fast, the symmetry relation elsewhere.
-  if (x < (a + 1) / (a + b + 2)) return (bt * betaContinuedFraction(a, b, x)) / a;
-  return 1 - (bt * betaContinuedFraction(b, a, 1 - x)) / b;
-}
-
 /**
  * Two-sided p-value P(|T| >= |t|) of Student's t with `df` degrees of freedom (R's
- * `2 * pt(-abs(t), df)`), via P(|T| >= |t|) = I_{df / (df + t^2)}(df / 2, 1 / 2).
+ * `2 * pt(-abs(t), df)`), from the shared t tail in stats/studentT.
  *
  * @param t statistic
  * @param df degrees of freedom (> 0; NaN otherwise)
@@ -292,5 +238,5 @@ function incompleteBeta(x: number, a: number, b: number): number {
 export function studentTwoSidedP(t: number, df: number): number {
   if (!(df > 0) || Number.isNaN(t)) return NaN;
   if (!Number.isFinite(t)) return 0;
-  return incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return Math.min(1, 2 * studentTUpperTail(Math.abs(t), df));
 }
