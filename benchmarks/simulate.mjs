@@ -2,7 +2,7 @@
 /**
  * Benchmark of `cqamine simulate` at scale: 10 lots x 20,000 genes at depth 10,000 UMIs per cell
  * (about 3,900 detected genes per cell), for 10k and 100k cells in total, each run in a fresh
- * process under /usr/bin/time (wall seconds, peak RSS). The 10k vs 100k pair shows that memory
+ * process under /usr/bin/time (wall and CPU seconds, peak RSS). The 10k vs 100k pair shows that memory
  * does not grow with the cell count (cells stream to the writers lot by lot). A gzip-level sweep
  * on the 10k cohort records the speed/size trade-off behind the default level (4).
  *
@@ -45,13 +45,13 @@ function run(totalCells, level) {
   rmSync(out, { recursive: true, force: true });
   const argv = ['simulate', '--out', out, '--lots', String(LOTS), '--cells-per-lot', String(totalCells / LOTS), '--genes', String(GENES), '--depth', String(DEPTH), '--gzip-level', String(level), '--json'];
   const command = `node bin/cqamine.js ${argv.join(' ').replace(out, '<out>')}`;
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'node', join(ROOT, 'bin', 'cqamine.js'), '--quiet', ...argv], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', 'node', join(ROOT, 'bin', 'cqamine.js'), '--quiet', ...argv], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`simulate failed: ${r.stderr}`);
-  const [secs, maxKb] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+  const [secs, maxKb, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
   const summary = JSON.parse(r.stdout);
   const bytes = du(out);
   rmSync(out, { recursive: true, force: true });
-  const res = { command, cells: summary.n_cells, genes: GENES, lots: LOTS, depth: DEPTH, gzipLevel: level, nnz: summary.nnz, nnzPerCell: Math.round(summary.nnz / summary.n_cells), seconds: secs, cellsPerSecond: Math.round(summary.n_cells / secs), peakRssMB: Math.round(maxKb / 1024), outputMB: Math.round(bytes / 1e5) / 10 };
+  const res = { command, cells: summary.n_cells, genes: GENES, lots: LOTS, depth: DEPTH, gzipLevel: level, nnz: summary.nnz, nnzPerCell: Math.round(summary.nnz / summary.n_cells), seconds: secs, cpuSeconds: Math.round((user + sys) * 10) / 10, cellsPerSecond: Math.round(summary.n_cells / secs), cellsPerCpuSecond: Math.round(summary.n_cells / (user + sys)), peakRssMB: Math.round(maxKb / 1024), outputMB: Math.round(bytes / 1e5) / 10 };
   console.log(JSON.stringify(res));
   return res;
 }
@@ -62,7 +62,7 @@ const levels = LEVELS.map((l) => run(CELLS[0], l));
 const result = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage1m: os.loadavg()[0] },
-  note: 'wall seconds on a shared 2-core machine (other jobs running); peak RSS from /usr/bin/time %M',
+  note: 'wall seconds on a shared 2-core machine with other jobs running (see loadAverage1m), so cpuSeconds (user + sys, main thread plus the zlib thread pool) is the steadier figure; peak RSS from /usr/bin/time %M',
   scale,
   gzipLevels: levels,
 };

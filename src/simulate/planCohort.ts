@@ -32,24 +32,33 @@ export const MODEL_CONSTANTS = Object.freeze({
   librarySd: 0.35,
   /** sdlog of per-lot depth factors. */
   lotDepthSd: 0.1,
-  /** Low-quality cells: library size factor and MT share range. */
+  /** Library size factor of low-quality cells. */
   lowQualityDepthFactor: 0.2,
+  /** Low-quality cells' MT share is uniform in [lowQualityMtMin, lowQualityMtMax]. */
   lowQualityMtMin: 0.2,
+  /** Upper end of the low-quality MT share. */
   lowQualityMtMax: 0.6,
-  /** Generic gene shares: sdlog and the boosted high tail. */
+  /** sdlog of generic gene shares. */
   geneSdlog: 1.4,
+  /** Fraction of generic genes in the boosted high tail. */
   highGeneRate: 0.03,
+  /** Share multiplier of boosted genes. */
   highGeneBoost: 12,
-  /** NB dispersion: median and sdlog. */
+  /** Median NB dispersion phi. */
   dispersionMedian: 0.25,
+  /** sdlog of NB dispersions. */
   dispersionSdlog: 0.5,
-  /** Program sizes and log2 folds. */
+  /** Fewest genes in a program. */
   programMin: 20,
+  /** Most genes in a program. */
   programMax: 50,
+  /** Smallest program log2 fold. */
   programLog2FoldMin: 1,
+  /** Largest program log2 fold. */
   programLog2FoldMax: 3,
-  /** Second readout, unrelated to composition. */
+  /** Mean of hgf_hypoxia (pg/mL), unrelated to composition. */
   hgfMean: 400,
+  /** SD of hgf_hypoxia (pg/mL). */
   hgfSd: 60,
   /** Index of the potency subpopulation (clamped to K-1): the 3rd, as CL3 in the study. */
   potencyIndex: 2,
@@ -97,7 +106,9 @@ export interface ProgramPlan {
 
 /** The cohort without its cells. */
 export interface CohortPlan {
+  /** The validated parameters the plan was built from. */
   readonly params: SimulateParams;
+  /** Feature names, ids and role indices. */
   readonly genes: GeneNames;
   /** Nuclear baseline shares (MT entries 0), summing to 1 over nuclear genes. */
   readonly baseShare: Float64Array;
@@ -109,9 +120,11 @@ export interface CohortPlan {
   readonly subpopNames: string[];
   /** Index of the potency subpopulation. */
   readonly potency: number;
+  /** Up-regulated program of each subpopulation, by index. */
   readonly programs: ProgramPlan[];
   /** Ischemia log2 fold per gene (0 for non-stress genes). */
   readonly stressLog2Fold: Float64Array;
+  /** Per-lot design, BM01 first. */
   readonly lots: LotPlan[];
 }
 

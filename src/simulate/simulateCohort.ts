@@ -39,33 +39,49 @@ export const HIGH_MEAN = 0.1;
 
 /** What every sample writer offers (MTX folder, 10x HDF5, h5ad). */
 export interface CellSink {
+  /** Appends one cell: `n` entries of 0-based increasing gene indices and their counts. */
   addCell(barcode: string, genes: ArrayLike<number>, counts: ArrayLike<number>, n: number): void;
+  /** True when the caller must `await drain()` before the next cell (stream back-pressure). */
   readonly needsDrain: boolean;
+  /** Resolves when buffered output has been taken by the stream. */
   drain(): Promise<void>;
+  /** Writes the remaining parts (header, features, ...) and moves the sample into place. */
   finish(features: Features10x): Promise<void>;
+  /** Stops and removes anything partial. */
   abort(): Promise<void>;
 }
 
 /** One written sample. */
 export interface SimulatedSample {
+  /** Lot name (BM01 ...). */
   readonly lot: string;
+  /** Culture condition of this sample. */
   readonly condition: SimCondition;
   /** Path relative to the output folder. */
   readonly path: string;
+  /** File layout. */
   readonly format: SimFormat;
+  /** Cells written. */
   readonly nCells: number;
+  /** Non-zero entries written. */
   readonly nnz: number;
 }
 
 /** What {@link simulateCohort} returns. */
 export interface SimulateResult {
+  /** The output folder. */
   readonly outDir: string;
+  /** The resolved parameters (defaults filled in). */
   readonly params: SimulateParams;
+  /** One entry per written sample, in writing order. */
   readonly samples: SimulatedSample[];
+  /** Cells over all samples. */
   readonly nCells: number;
+  /** Non-zero entries over all samples. */
   readonly nnz: number;
   /** Name of the planted potency subpopulation (e.g. SP3). */
   readonly potencySubpop: string;
+  /** Elapsed milliseconds. */
   readonly ms: number;
 }
 
