@@ -133,3 +133,22 @@ describe('HDF5 inputs through readMatrix', () => {
     expect(total(adata.layers.counts ?? adata.X)).toBe(1475025 + 1606802);
   });
 });
+
+describe('other HDF5 files through readMatrix', () => {
+  it('v2 10x HDF5: 12 cells x 343 genes, nnz 12 (same as the v2 MTX folder)', async () => {
+    const h = await readMatrix(sharedData('10x_formats', 'v2_h5', 'filtered_gene_bc_matrices_h5.h5'));
+    const m = await read10xMtx(sharedData('10x_formats', 'v2_mtx'));
+    expect(h.format).toBe('10x-h5');
+    expect([h.adata.nObs, h.adata.nVars]).toEqual([12, 343]);
+    expect(h.adata.X.indptr[12]).toBe(12);
+    expect(h.adata.obsNames).toEqual(m.obsNames);
+    expect(total(h.adata.X)).toBe(total(m.X));
+  });
+
+  it('pbmc68k_reduced h5ad: 700 cells x 765 genes, counts taken from raw/X', async () => {
+    const { adata, format, countsSource } = await readMatrix(sharedData('pbmc68k_reduced', '10x_pbmc68k_reduced.h5ad'));
+    expect(format).toBe('h5ad');
+    expect(countsSource).toBe('raw/X');
+    expect([adata.nObs, adata.nVars]).toEqual([700, 765]);
+  });
+});
