@@ -293,6 +293,28 @@ describe('simulateCohort: formats, conditions, doublets, determinism', () => {
     }
   });
 
+  it('writes the same counts whatever the format (formats do not touch the random streams)', async () => {
+    const base = { lots: 2, cellsMin: 60, cellsMax: 60, genes: 300, seed: 3 };
+    const read = async (format: 'mtx' | 'h5' | 'h5ad') => {
+      const d = join(tempDir(), format);
+      await simulateCohort(d, { ...base, format });
+      const path = join(d, format === 'mtx' ? 'BM02' : `BM02.${format}`);
+      return format === 'mtx' ? read10xMtx(path) : format === 'h5' ? read10xH5(path) : (await readH5ad(path)).adata;
+    };
+    const [m, h, a] = [await read('mtx'), await read('h5'), await read('h5ad')];
+    for (const other of [h, a]) {
+      expect(other.obsNames).toEqual(m.obsNames);
+      expect(other.varNames).toEqual(m.varNames);
+      expect(Array.from(other.X.indptr)).toEqual(Array.from(m.X.indptr));
+      expect(Array.from(other.X.indices)).toEqual(Array.from(m.X.indices));
+      expect(Array.from(other.X.data)).toEqual(Array.from(m.X.data));
+    }
+    let total = 0;
+    for (const v of m.X.data) total += v;
+    // 60 cells at about 5,000 UMIs (5% at a fifth of that).
+    expect(total / 60).toBeGreaterThan(3500);
+  });
+
   it('up-shifts the stress program (VEGFA, CA9) under ischemia', async () => {
     const norm = await read10xMtx(join(dir, 'BM01_normoxia'));
     const isch = await read10xH5(join(dir, 'BM01_ischemia.h5'));
