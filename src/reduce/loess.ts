@@ -118,27 +118,37 @@ export function loessFit(x: ArrayLike<number>, y: ArrayLike<number>, options: Lo
     }
     return fitted;
   }
-  // k-d tree in 1-D: split cells at the median until a cell holds at most fc points (R ehg129/ehg126:
-  // the bounding box is widened by 10% of the range, a cell is split at the median of its points
-  // when it holds more than fc points and its width is positive).
+  // k-d tree in 1-D, as R's ehg126/ehg124/ehg129: the bounding box is widened by 0.5% of the range
+  // on each side; a cell with more than fc points is split at its m-th order statistic,
+  // m = floor((l + u) / 2) over the cell's 1-based point range l..u (ties moved off the split by
+  // probing m+1, m-1, m+2, ...), the left son keeping points l..m; a cell whose split would fall on
+  // one of its own boundaries stays a leaf.
   const fc = Math.floor(n * span * (options.cell ?? 0.2));
-  const margin = 0.1 * Math.max(xs[n - 1] - xs[0], 1e-10 * Math.max(Math.abs(xs[0]), Math.abs(xs[n - 1])), 1e-30);
-  const vertices: number[] = [xs[0] - margin / 2, xs[n - 1] + margin / 2];
-  const split = (lo: number, hi: number): void => {
-    // points xs[lo..hi) lie in this cell
-    const m = hi - lo;
-    if (m <= fc || xs[hi - 1] - xs[lo] <= 0) return;
-    const mid = lo + ((m - 1) >> 1);
-    // R takes the median: average of the two middle order statistics for an even count.
-    const v = m % 2 === 0 ? (xs[mid] + xs[mid + 1]) / 2 : xs[mid];
+  const range = xs[n - 1] - xs[0];
+  const mu = 0.005 * Math.max(range, 1e-10 * Math.max(Math.abs(xs[0]), Math.abs(xs[n - 1])) + 1e-30);
+  const vertices: number[] = [xs[0] - mu, xs[n - 1] + mu];
+  const split = (l: number, u: number, lowV: number, highV: number): void => {
+    // l, u: 1-based inclusive point range of this cell (xs[l-1 .. u-1])
+    if (u - l + 1 <= fc) return;
+    let m = Math.floor((l + u) / 2);
+    for (let offset = 0; ; ) {
+      const mo = m + offset;
+      if (mo >= u || mo < l) break;
+      if (xs[mo - 1] === xs[mo]) {
+        offset = -offset;
+        if (offset >= 0) offset++;
+      } else {
+        m = mo;
+        break;
+      }
+    }
+    const v = xs[m - 1];
+    if (v === lowV || v === highV) return;
     vertices.push(v);
-    let cut = lo;
-    while (cut < hi && xs[cut] <= v) cut++;
-    if (cut === lo || cut === hi) return;
-    split(lo, cut);
-    split(cut, hi);
+    split(l, m, lowV, v);
+    split(m + 1, u, v, highV);
   };
-  split(0, n);
+  split(1, n, vertices[0], vertices[1]);
   const vs = Float64Array.from(vertices).sort();
   const vVal = new Float64Array(vs.length), vSlope = new Float64Array(vs.length);
   let hint = 0;
