@@ -15,7 +15,9 @@
  * - pct_in / pct_out: fraction of cells with a value > 0 (full precision; Seurat rounds to 3
  *   digits, which topMarkers does only for its min.pct filter).
  *
- * Sparse algorithm: per gene (a CSC column) only the non-zeros are sorted; all zeros form one tie
+ * Sparse algorithm: per gene (a CSC column) only the non-zeros are sorted (an O(m) LSD radix sort
+ * of order-preserving 32-bit keys for Float32 data; a native sort plus binary search for Float64
+ * data, whose exact ties R's double-precision values would have); all zeros form one tie
  * block whose average rank is (#negatives) + (nZero + 1)/2, so the rank sum of a group is
  * zeros_in_group * zero_rank + the ranks of its non-zeros. All groups are handled in the same
  * pass: the gene is ranked once and rank sums, counts and sums accumulate into per-group slots
