@@ -329,6 +329,43 @@ function parseLinesFast(buf: Uint8Array, start: number, end: number, st: EntrySt
 }
 
 /**
+ * Sorts one row segment by gene index, carrying values along. Short rows use insertion sort; long
+ * rows sort Float64 keys `gene * len + position` natively (no comparator callback), which is exact
+ * because gene < 2^31 and position < 2^21 keep keys below 2^53, then apply the permutation.
+ */
+function sortRowByGene(genes: Int32Array, vals: Float32Array, start: number, end: number, keys: Float64Array): void {
+  const len = end - start;
+  if (len <= 24) {
+    for (let t = start + 1; t < end; t++) {
+      const g = genes[t];
+      const v = vals[t];
+      let u = t - 1;
+      while (u >= start && genes[u] > g) {
+        genes[u + 1] = genes[u];
+        vals[u + 1] = vals[u];
+        u--;
+      }
+      genes[u + 1] = g;
+      vals[u + 1] = v;
+    }
+    return;
+  }
+  if (len >= 2 ** 21) {
+    sortRowSegment(genes, vals, start, end);
+    return;
+  }
+  const key = keys.subarray(0, len);
+  for (let t = 0; t < len; t++) key[t] = genes[start + t] * len + t;
+  key.sort();
+  const valCopy = vals.slice(start, end);
+  for (let t = 0; t < len; t++) {
+    const pos = key[t] % len;
+    genes[start + t] = (key[t] - pos) / len;
+    vals[start + t] = valCopy[pos];
+  }
+}
+
+/**
  * Groups triplets by cell and returns CSR (cells x genes). Uses the arrays in place when the file
  * was already grouped by cell; otherwise an in-place American flag sort (O(nnz) swaps, no copy).
  * Rows with unsorted genes are sorted, and duplicate coordinates summed.
@@ -365,6 +402,9 @@ function buildCsr(st: EntryState): CsrMatrix {
   }
   let hasDup = false;
   if (!st.cellSorted || !st.rowsSorted) {
+    let longest = 0;
+    for (let i = 0; i < nCells; i++) longest = Math.max(longest, indptr[i + 1] - indptr[i]);
+    const keys = new Float64Array(Math.min(longest, 2 ** 21));
     for (let i = 0; i < nCells; i++) {
       const end = indptr[i + 1];
       let ordered = true;
@@ -375,7 +415,7 @@ function buildCsr(st: EntryState): CsrMatrix {
         }
       }
       if (ordered) continue;
-      sortRowSegment(genes, vals, indptr[i], end);
+      sortRowByGene(genes, vals, indptr[i], end, keys);
       for (let t = indptr[i] + 1; t < end; t++) if (genes[t] === genes[t - 1]) hasDup = true;
     }
   }
