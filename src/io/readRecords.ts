@@ -78,8 +78,10 @@ export async function* readRecords(path: string, delimiter?: ',' | '\t'): AsyncG
   let lineNo = 0;
   let pending: string | null = null;
   let pendingLine = 0;
-  for await (const line of readLines(path)) {
+  for await (const raw of readLines(path)) {
     lineNo++;
+    // Spreadsheet exports often start with a UTF-8 byte-order mark; it is not part of the first field.
+    const line = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     if (delim === null) {
       const tabs = line.split('\t').length;
       const commas = line.split(',').length;

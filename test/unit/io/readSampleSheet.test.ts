@@ -23,6 +23,11 @@ describe('readSampleSheet', () => {
     expect(s.lots[0].condition).toBeUndefined();
   });
 
+  it('reads a spreadsheet export with a byte-order mark and CRLF line ends', async () => {
+    const s = await readSampleSheet(fixture('tiny', 'lots', 'samples_excel.csv'));
+    expect(s.lots.map((l) => [l.lot, l.readouts.potency])).toEqual([['A', 0.5], ['B', 0.25]]);
+  });
+
   it.each([
     ['dup_lots.csv', /dup_lots\.csv line 3, column 'lot': expected unique lot IDs, got 'A' again \(first on line 2\)/],
     ['missing_path.csv', /missing_path\.csv line 3, column 'path': expected an existing file or folder for lot 'B', got 'nowhere'/],
