@@ -162,7 +162,7 @@ const results = {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
   },
-  versions: { cqamine: pkg.version, 'scran.js': versionOf('scran.js'), 'umap-js': versionOf('umap-js'), 'hnswlib-node': versionOf('hnswlib-node') },
+  versions: { cqamine: pkg.version, commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim(), 'scran.js': versionOf('scran.js'), 'umap-js': versionOf('umap-js'), 'hnswlib-node': versionOf('hnswlib-node') },
   options: { sizes, reps: Number(opt.reps), repsLarge: Number(opt['reps-large']), threads: threadList, tools, timeoutMin: Number(opt['timeout-min']), cliTimed: hasCli },
   params: PARAMS,
   datasets: {},
@@ -216,6 +216,7 @@ function runCli(size, threads, rep, sheet) {
 function summarize() {
   const summary = {};
   for (const size of sizes) {
+    if (!(size in results.datasets)) continue;
     for (const threads of threadList) {
       const key = `${size}/t${threads}`;
       const entry = { size, threads, tools: {}, ratio: {}, ratioCpu: {}, agreement: results.datasets[size]?.agreement?.[`t${threads}`] ?? null };
