@@ -474,14 +474,7 @@ export async function readMtxTransposed(path: string, chunkSize = 1 << 20): Prom
         phase = 1;
       } else if (!line.startsWith('%') && line.trim() !== '') {
         // Lines starting with % are the comment block (e.g. CellRanger's %metadata_json).
-        const [nGenes, nCells, nnz] = parseSizeLine(line, where, lineNo);
-        st = {
-          where, field, nGenes, nCells, nnz,
-          genes: new Int32Array(nnz), cells: new Int32Array(nnz), vals: new Float32Array(nnz),
-          perCell: new Float64Array(nCells + 1),
-          lineNo: lineNo + 1, k: 0, fieldNo: 0, acc: 0, nd: 0, realMode: false, tok: '',
-          gene: 0, cell: 0, value: 0, lastCell: -1, lastGene: -1, cellSorted: true, rowsSorted: true,
-        };
+        st = newEntryState(where, field, parseSizeLine(line, where, lineNo), lineNo + 1);
       }
       lineNo++;
     }
@@ -493,7 +486,8 @@ export async function readMtxTransposed(path: string, chunkSize = 1 << 20): Prom
       parseEntryBytes(buf, p, stop, st);
       p = stop;
     }
-    // Complete lines take the fast path; the tail after the last newline waits for the next chunk.
+    // Complete lines take the fast path; the general parser takes the unfinished tail and keeps
+    // its state in `st` for the next chunk.
     const lastNl = buf.lastIndexOf(10);
     if (lastNl >= p) {
       parseLinesFast(buf, p, lastNl + 1, st);
@@ -502,10 +496,15 @@ export async function readMtxTransposed(path: string, chunkSize = 1 << 20): Prom
     if (p < n) parseEntryBytes(buf, p, n, st);
   }
   if (st === null) {
-    if (phase === 0 && headerCarry !== '') parseBanner(headerCarry, where);
-    if (phase === 0) throw lineError(where, 1, "expected the header '%%MatrixMarket matrix coordinate ...', got nothing");
-    if (headerCarry.trim() !== '' && !headerCarry.startsWith('%')) parseSizeLine(headerCarry, where, lineNo);
-    throw lineError(where, lineNo, 'expected the size line (rows columns entries), got end of file');
+    // The file ended inside the header; a last line without newline may still complete it.
+    const last = headerCarry.replace(/\r$/, '');
+    if (phase === 0) {
+      if (last === '') throw lineError(where, 1, "expected the header '%%MatrixMarket matrix coordinate ...', got nothing");
+      parseBanner(last, where);
+      throw lineError(where, 2, 'expected the size line (rows columns entries), got end of file');
+    }
+    if (last.trim() === '' || last.startsWith('%')) throw lineError(where, lineNo, 'expected the size line (rows columns entries), got end of file');
+    st = newEntryState(where, field, parseSizeLine(last, where, lineNo), lineNo + 1);
   }
   // A final line without newline: feed one newline to flush it.
   parseEntryBytes(NEWLINE, 0, 1, st);
@@ -516,6 +515,18 @@ export async function readMtxTransposed(path: string, chunkSize = 1 << 20): Prom
 }
 
 const NEWLINE = new Uint8Array([10]);
+
+/** Entry-loop state for a matrix of the given size, triplet arrays preallocated from nnz. */
+function newEntryState(where: string, field: 'integer' | 'real', size: [number, number, number], lineNo: number): EntryState {
+  const [nGenes, nCells, nnz] = size;
+  return {
+    where, field, nGenes, nCells, nnz,
+    genes: new Int32Array(nnz), cells: new Int32Array(nnz), vals: new Float32Array(nnz),
+    perCell: new Float64Array(nCells + 1),
+    lineNo, k: 0, fieldNo: 0, acc: 0, nd: 0, realMode: false, tok: '',
+    gene: 0, cell: 0, value: 0, lastCell: -1, lastGene: -1, cellSorted: true, rowsSorted: true,
+  };
+}
 
 /** One row of a features/genes file. */
 interface FeatureTable {

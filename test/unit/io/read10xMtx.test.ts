@@ -96,6 +96,21 @@ describe('read10xMtx rejects malformed input with a one-line InputError naming f
   });
 });
 
+describe('readMtxTransposed edge cases', () => {
+  it('reads a matrix with no entries whose size line has no newline', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'm.mtx'), '%%MatrixMarket matrix coordinate integer general\n3 2 0');
+    const { csr } = await readMtxTransposed(join(dir, 'm.mtx'));
+    expect([csr.nRows, csr.nCols, csr.indptr[2]]).toEqual([2, 3, 0]);
+  });
+
+  it('names the size line when the file stops after the banner', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'm.mtx'), '%%MatrixMarket matrix coordinate integer general');
+    await expect(readMtxTransposed(join(dir, 'm.mtx'))).rejects.toThrow(/m\.mtx line 2: expected the size line/);
+  });
+});
+
 describe('readMtxTransposed chunk boundaries', () => {
   it('gives the same matrix for every chunk size from 1 to 40 bytes (plain text, CRLF, reals, irregular spacing)', async () => {
     for (const name of ['mtx_unsorted', 'mtx_real', 'mtx_spacing']) {
