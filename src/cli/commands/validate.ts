@@ -14,7 +14,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { InputError, UsageError } from '../../core/errors.js';
-import { columnStrings } from '../../core/frame.js';
 import { createRng } from '../../core/rng.js';
 import { readRecords } from '../../io/readRecords.js';
 import { readSampleSheet } from '../../io/readSampleSheet.js';
@@ -218,7 +217,7 @@ export function registerValidate(program: Command): Command {
           { name: 'padj', values: table.padj },
         ],
       });
-      const missing = names.filter((g, t) => table.found[t] === 0);
+      const missing = table.gene.filter((_, t) => table.group[t] === 'all' && table.found[t] === 0);
       log.info({ candidates: names.length, lots: cohort.lotNames.length, missing: missing.length, out: path }, 'validation written');
       if (flags.json) {
         writeJsonResult({
