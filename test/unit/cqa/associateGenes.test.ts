@@ -61,3 +61,29 @@ describe('associateGenes', () => {
     expect(t.padj.filter((q) => q < 0.05).length).toBeLessThanOrEqual(2);
   });
 });
+
+describe('associateGenes on a within-cluster pseudobulk', () => {
+  it('skips lots without cells in the cluster (NaN rows)', () => {
+    // 6 lots x 2 cells, 1 gene; cluster 1 holds the second cell of lots 0-4 only (lot 5 has none).
+    const vals: number[] = [];
+    const lots: number[] = [];
+    const clusters: number[] = [];
+    for (let l = 0; l < 6; l++) {
+      vals.push(1, l + 1);
+      lots.push(l, l);
+      clusters.push(0, l < 5 ? 1 : 0);
+    }
+    const x = csrFromDense(12, 1, vals);
+    const pb = computePseudobulk(x, Int32Array.from(lots), 6, Int32Array.from(clusters), 2);
+    const block = pb.clusterMeans.subarray(6, 12); // cluster 1: lots x 1 gene
+    expect(Array.from(block.subarray(0, 5))).toEqual([1, 2, 3, 4, 5]);
+    expect(block[5]).toBeNaN();
+    const det = pb.lotDetected; // detection over the whole lot is a fine filter input here
+    const t = associateGenes(block, det, ['G'], ['G'], [{ name: 'r', values: Float64Array.of(1, 2, 3, 4, 5, 6) }],
+      { ...ASSOCIATE_GENES_DEFAULTS, minCells: 0, minLots: 1 }, createRng(0));
+    // 5 lots used (exact): rho = 1, p = 2/120
+    expect(Array.from(t.n_lots)).toEqual([5]);
+    expect(t.rho[0]).toBe(1);
+    expect(t.pval[0]).toBeCloseTo(2 / 120, 15);
+  });
+});
