@@ -8,7 +8,7 @@
  */
 import { AnnDataLite } from '../core/adata.js';
 import { InputError, UsageError } from '../core/errors.js';
-import { Frame, columnStrings, type Column } from '../core/frame.js';
+import { Frame, columnStrings, concatColumns, type Column } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import { allocIndptr, nnzOf, sortRowSegment, vstackCsr, type CsrMatrix } from '../core/sparse.js';
@@ -104,7 +104,8 @@ function perLotCategorical(values: readonly (string | undefined)[], sizes: reado
  * Reads every lot of `sheet` with `readMatrix` and merges them into one AnnDataLite.
  * Cell IDs are `<lot>:<barcode>`; obs columns: `lot` (categorical in sheet order), `barcode`,
  * `condition` and `source` (categorical, when the sheet has them), each readout (Float64, NaN =
- * missing) and each free-text sheet column (categorical). A warning is logged with the number of
+ * missing), each free-text sheet column (categorical), then any cell-level column that every
+ * lot's file carries (h5ad obs annotations) and the sheet does not name. A warning is logged with the number of
  * genes not shared by all lots.
  * @param sheet - from {@link readSampleSheet}
  * @param options - join mode
@@ -121,6 +122,7 @@ export async function loadLots(sheet: SampleSheet, options: Partial<LoadLotsOpti
   const infos: LoadedLotInfo[] = [];
   const mats: (CsrMatrix | null)[] = [];
   const barcodes: (readonly string[])[] = [];
+  const lotObs: Frame[] = [];
   const idKeys: (string[] | null)[] = [];
   const nameKeys: (readonly string[])[] = [];
   for (const lot of sheet.lots) {
@@ -135,6 +137,7 @@ export async function loadLots(sheet: SampleSheet, options: Partial<LoadLotsOpti
     const { adata, format, countsSource } = res;
     mats.push(adata.layers.counts ?? adata.X);
     barcodes.push(adata.obsNames);
+    lotObs.push(adata.obs);
     const ids = adata.var.get('gene_ids');
     idKeys.push(ids && (ids.kind === 'string' || ids.kind === 'categorical') ? columnStrings(ids) : null);
     nameKeys.push(adata.varNames);
@@ -234,6 +237,13 @@ export async function loadLots(sheet: SampleSheet, options: Partial<LoadLotsOpti
   }
   for (const name of sheet.extraNames) {
     cols.push([name, perLotCategorical(sheet.lots.map((x) => (x.extra[name] === '' ? undefined : x.extra[name])), sizes)]);
+  }
+  // Cell-level columns the lot files carry themselves (e.g. h5ad obs annotations) are kept when
+  // every lot has them and the sheet does not define a column of the same name.
+  const taken = new Set(cols.map(([name]) => name));
+  for (const name of lotObs[0].columnNames) {
+    if (taken.has(name) || !lotObs.every((f) => f.has(name))) continue;
+    cols.push([name, concatColumns(lotObs.map((f) => f.require(name)))]);
   }
   const adata = new AnnDataLite({ X, layers: { counts: X }, obs: new Frame(obsNames, cols), var: varFrame });
   return { adata, lots: infos, matchedBy, genesNotShared };

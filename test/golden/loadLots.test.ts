@@ -53,3 +53,20 @@ describe('loadLots at 120,000 cells', () => {
     expect(pot.kind === 'numeric' && pot.values[119999]).toBeCloseTo(1.2, 12);
   });
 });
+
+describe('loadLots with h5ad lots', () => {
+  it('keeps the cell-level obs columns the files carry (kang2018 condition: ctrl 1000 / stim 1000 per copy)', async () => {
+    const dir = tempDir();
+    const kang = sharedData('kang2018_ifnb_2000cells', 'kang2018_ifnb_2000cells.h5ad');
+    writeFileSync(join(dir, 'sheet.tsv'), `lot\tpath\tpotency\nK1\t${kang}\t1\nK2\t${kang}\t2\n`);
+    const { adata, lots } = await loadLots(await readSampleSheet(join(dir, 'sheet.tsv')));
+    expect(lots.map((l) => l.countsSource)).toEqual(['X', 'X']);
+    expect([adata.nObs, adata.nVars]).toEqual([4000, 9015]);
+    const cond = columnStrings(adata.obs.require('condition'));
+    expect(cond.filter((c) => c === 'ctrl').length).toBe(2000);
+    expect(cond.filter((c) => c === 'stim').length).toBe(2000);
+    let sum = 0;
+    for (let k = 0; k < adata.X.data.length; k++) sum += adata.X.data[k];
+    expect(sum).toBe(2 * (1475025 + 1606802));
+  });
+});
