@@ -43,6 +43,7 @@ const resolution = Number(args.resolution);
 const nEpochs = Number(args.epochs);
 const steps = {};
 const cpu = {};
+const rssAfter = {};
 const digests = {};
 const loadStart = loadavg()[0];
 
@@ -57,6 +58,8 @@ async function timed(name, fn) {
   steps[name] = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   cpu[name] = (c.user + c.system) / 1e6;
+  // Resident and peak-so-far MB after the step: where the memory goes.
+  rssAfter[name] = [Math.round(process.memoryUsage().rss / 2 ** 20), Math.round(process.resourceUsage().maxRSS / 1024)];
   return v;
 }
 
@@ -178,6 +181,7 @@ const result = {
   totalCpu,
   loadavg: [loadStart, loadavg()[0]],
   peakRssMb: process.resourceUsage().maxRSS / 1024,
+  rssAfterMb: rssAfter,
   cellsIn,
   genesIn,
   cellsKept: a.nObs,
