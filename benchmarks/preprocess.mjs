@@ -122,6 +122,8 @@ if (args[0] === '--child') {
   process.stdout.write(JSON.stringify(out) + '\n');
 } else {
   const sizes = opt('sizes', '10000,50000,100000').split(',').map(Number);
+  const outPath = opt('out', join(here, 'results', 'preprocess.json'));
+  mkdirSync(dirname(outPath), { recursive: true });
   const runs = [];
   for (const n of sizes) {
     const r = spawnSync(process.execPath, ['--max-old-space-size=16000', fileURLToPath(import.meta.url), '--child', String(n), '--threads', String(threads)], { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -132,10 +134,9 @@ if (args[0] === '--child') {
     const res = JSON.parse(r.stdout.trim().split('\n').pop());
     runs.push(res);
     process.stderr.write(`${n} cells: ${JSON.stringify(res.steps)} total ${res.total_seconds} s, peak RSS ${res.peak_rss_mb} MB\n`);
+    // Written after every size so a long run keeps what it has measured.
+    const result = { benchmark: 'preprocess', date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, load_average: loadavg().map((v) => Number(v.toFixed(1))), runs };
+    writeFileSync(outPath, JSON.stringify(result, null, 2) + '\n');
   }
-  const result = { benchmark: 'preprocess', date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, load_average: loadavg().map((v) => Number(v.toFixed(1))), runs };
-  const outPath = opt('out', join(here, 'results', 'preprocess.json'));
-  mkdirSync(dirname(outPath), { recursive: true });
-  writeFileSync(outPath, JSON.stringify(result, null, 2) + '\n');
   process.stderr.write(`wrote ${outPath}\n`);
 }
