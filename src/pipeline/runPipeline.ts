@@ -191,7 +191,7 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
 
   // 4. Normalize the analysed QC-passed cells (per-cell scaling: pooling does not change it).
   const analysedRows = whichNonZero(inAnalysis);
-  let cells = all.subsetObs(analysedRows);
+  let cells = withoutUnusedLots(all.subsetObs(analysedRows));
   cells = await timed('filter_genes', () => filterGenes(cells, config.filter_genes, ctx));
   cells = await timed('log_normalize', () => logNormalize(cells, config.log_normalize, ctx));
   cells = await timed('balance_lots', () => balanceLotsStep(cells, { ...config.balance_lots, lotKey: 'lot', subset: false }, ctx));
@@ -302,6 +302,19 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
     qcTable, markerStats, markers, composition, conditionComposition, readouts, clusterAssociation, geneAssociation,
     candidates, notes, timings,
   };
+}
+
+/** Drops lots without cells from the obs `lot` categories, so dropped lots leave every table. */
+function withoutUnusedLots(adata: AnnDataLite): AnnDataLite {
+  const { codes, categories } = categorical(adata, 'lot');
+  const used = new Uint8Array(categories.length);
+  for (let i = 0; i < codes.length; i++) used[codes[i]] = 1;
+  const remap = new Int32Array(categories.length).fill(-1);
+  const kept: string[] = [];
+  for (let l = 0; l < categories.length; l++) if (used[l]) { remap[l] = kept.length; kept.push(categories[l]); }
+  if (kept.length === categories.length) return adata;
+  const newCodes = Int32Array.from(codes, (c) => remap[c]);
+  return adata.with({ obs: adata.obs.with('lot', { kind: 'categorical', codes: newCodes, categories: kept, ordered: false }) });
 }
 
 /** String values of a var column, or the var names when absent. */

@@ -7,41 +7,14 @@
  * CI installs the browser with `apt-get install -y chromium`. When it is missing (or playwright-core
  * is not installed) the test logs why and returns early.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/report/renderReport.js';
 import { makeReportFixture } from '../helpers/reportFixture.js';
 import { testOutputDir } from '../helpers/paths.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-
-type Playwright = typeof import('playwright-core');
-
-async function loadPlaywright(): Promise<Playwright | string> {
-  if (!existsSync(CHROMIUM)) return `${CHROMIUM} not found (install it with: apt-get install -y chromium)`;
-  try {
-    return await import('playwright-core');
-  } catch (e) {
-    return `playwright-core is not installed (npm install --save-dev playwright-core): ${(e as Error).message}`;
-  }
-}
-
-/** What the page reports about one figure. */
-interface FigureInfo {
-  id: string;
-  nSvg: number;
-  width: number;
-  height: number;
-  marks: number;
-  caption: string;
-}
+import { inspectPage, loadPlaywright, withChromium } from '../helpers/browser.js';
 
 describe('report in headless Chromium', () => {
   it('loads offline without errors; every figure has a sized SVG with drawn marks; screenshot written; edge cases render', async () => {
@@ -53,43 +26,9 @@ describe('report in headless Chromium', () => {
     const outDir = testOutputDir('report');
     const htmlPath = join(outDir, 'report.html');
     writeFileSync(htmlPath, renderReport(makeReportFixture()));
-    const url = pathToFileURL(htmlPath).href;
-
-    const profile = mkdtempSync(join(tmpdir(), 'cqamine-chromium-'));
-    const context = await pw.chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 },
-    });
-    try {
-      const page = await context.newPage();
-      const consoleErrors: string[] = [];
-      const failed: string[] = [];
-      const requested: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-      page.on('pageerror', (e) => consoleErrors.push(e.message));
-      page.on('requestfailed', (r) => failed.push(`${r.url()}: ${r.failure()?.errorText ?? ''}`));
-      page.on('request', (r) => requested.push(r.url()));
-
-      const response = await page.goto(url, { waitUntil: 'load' });
-      expect(response === null || response.ok()).toBe(true);
-
-      const figures: FigureInfo[] = await page.$$eval('figure', (els) => els.map((f) => {
-        const svgs = f.querySelectorAll('svg');
-        const box = svgs[0]?.getBoundingClientRect();
-        return {
-          id: f.id,
-          nSvg: svgs.length,
-          width: box ? box.width : 0,
-          height: box ? box.height : 0,
-          // Marks with a painted area: non-empty paths, positive radii, positive rect sizes.
-          marks: Array.from(f.querySelectorAll('svg .mark')).filter((m) => {
-            const b = (m as SVGGraphicsElement).getBBox();
-            return m.tagName === 'path' ? (m.getAttribute('d') ?? '').length > 0 : b.width > 0 && b.height > 0;
-          }).length,
-          caption: f.querySelector('figcaption')?.textContent ?? '',
-        };
-      }));
-      const title = await page.title();
-      await page.screenshot({ path: join(outDir, 'report.png'), fullPage: true });
+    await withChromium(pw, async (page) => {
+      const { ok, title, consoleErrors, failed, requested, figures, url } = await inspectPage(page, htmlPath, join(outDir, 'report.png'));
+      expect(ok).toBe(true);
 
       expect(consoleErrors).toEqual([]);
       expect(failed).toEqual([]);
@@ -138,9 +77,6 @@ describe('report in headless Chromium', () => {
         expect(f.area, f.id).toBeGreaterThan(10_000);
         expect(f.marks, f.id).toBeGreaterThanOrEqual(1);
       }
-    } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    }
+    });
   });
 });
