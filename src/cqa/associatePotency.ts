@@ -210,6 +210,19 @@ export async function associatePotencyKernel(input: PotencyInput, p: AssociatePo
   return { composition, clusters, genes, markers, candidates, condition, readouts: input.readouts, methods };
 }
 
+/**
+ * Column order of the association tables: a stable output contract (new columns are appended,
+ * never inserted), shared by the step's tables and `cqamine run`.
+ */
+export const CQA_TABLE_COLUMNS = {
+  composition: ['lot', 'cluster', 'n_cells', 'fraction'],
+  cluster_association: ['readout', 'cluster', 'n_lots', 'rho', 'pval', 'padj', 'pearson_r', 'model_coef', 'model_pval', 'loo_min_abs_rho', 'loo_sign_flips'],
+  gene_association: ['readout', 'gene', 'gene_id', 'n_lots', 'rho', 'pval', 'padj', 'mean_expr'],
+  cqa_candidates: ['readout', 'rank', 'gene', 'gene_id', 'cluster', 'score', 'marker_log2fc', 'marker_auc', 'marker_padj', 'cluster_rho', 'cluster_padj', 'gene_rho', 'gene_pval', 'gene_padj', 'direction', 'loo_min_abs_rho'],
+  condition_composition: ['condition', 'lot', 'cluster', 'n_cells', 'fraction'],
+  condition_shift: ['condition', 'lot', 'cluster', 'fraction_ref', 'fraction', 'shift', 'n_lots'],
+} as const;
+
 /** Columns of a columnar object, in the given order, as a writeTable Table. */
 function tableOf(obj: Record<string, unknown>, names: readonly string[]): Table {
   const columns: TableColumn[] = names.map((name) => ({ name, values: obj[name] as TableColumn['values'] }));
@@ -227,14 +240,14 @@ function tableOf(obj: Record<string, unknown>, names: readonly string[]): Table 
  */
 export function cqaTables(res: PotencyAssociation): Record<string, Table> {
   const out: Record<string, Table> = {
-    'composition.tsv': tableOf(res.composition.table, ['lot', 'cluster', 'n_cells', 'fraction']),
-    'cluster_association.tsv': tableOf(res.clusters as unknown as Record<string, unknown>, ['readout', 'cluster', 'n_lots', 'rho', 'pval', 'padj', 'pearson_r', 'model_coef', 'model_pval', 'loo_min_abs_rho', 'loo_sign_flips']),
-    'gene_association.tsv': tableOf(res.genes as unknown as Record<string, unknown>, ['readout', 'gene', 'gene_id', 'n_lots', 'rho', 'pval', 'padj', 'mean_expr']),
-    'cqa_candidates.tsv': tableOf(res.candidates as unknown as Record<string, unknown>, ['readout', 'rank', 'gene', 'gene_id', 'cluster', 'score', 'direction', 'marker_log2fc', 'marker_auc', 'marker_padj', 'cluster_rho', 'cluster_padj', 'gene_rho', 'gene_pval', 'gene_padj', 'loo_min_abs_rho']),
+    'composition.tsv': tableOf(res.composition.table, CQA_TABLE_COLUMNS.composition),
+    'cluster_association.tsv': tableOf(res.clusters as unknown as Record<string, unknown>, CQA_TABLE_COLUMNS.cluster_association),
+    'gene_association.tsv': tableOf(res.genes as unknown as Record<string, unknown>, CQA_TABLE_COLUMNS.gene_association),
+    'cqa_candidates.tsv': tableOf(res.candidates as unknown as Record<string, unknown>, CQA_TABLE_COLUMNS.cqa_candidates),
   };
   if (res.condition) {
-    out['condition_composition.tsv'] = tableOf(res.condition.composition, ['condition', 'lot', 'cluster', 'n_cells', 'fraction']);
-    out['condition_shift.tsv'] = tableOf(res.condition.shift, ['condition', 'lot', 'cluster', 'fraction_ref', 'fraction', 'shift', 'n_lots']);
+    out['condition_composition.tsv'] = tableOf(res.condition.composition, CQA_TABLE_COLUMNS.condition_composition);
+    out['condition_shift.tsv'] = tableOf(res.condition.shift, CQA_TABLE_COLUMNS.condition_shift);
   }
   return out;
 }

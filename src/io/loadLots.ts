@@ -209,9 +209,12 @@ export async function loadLots(sheet: SampleSheet, options: Partial<LoadLotsOpti
   const nObs = X.nRows;
   const obsNames = new Array<string>(nObs);
   const barcodeCol = new Array<string>(nObs);
+  // Cell IDs are <lot>:<barcode>; a lot listed once per condition gets <lot>:<condition>:<barcode>.
+  const repeated = new Set(sheet.lots.map((x) => x.lot).filter((lot, t, all) => all.indexOf(lot) !== t));
   let i = 0;
   for (let l = 0; l < nLots; l++) {
-    const lotId = sheet.lots[l].lot;
+    const entry = sheet.lots[l];
+    const lotId = repeated.has(entry.lot) ? `${entry.lot}:${entry.condition ?? ''}` : entry.lot;
     const bc = barcodes[l];
     for (let t = 0; t < bc.length; t++, i++) {
       obsNames[i] = `${lotId}:${bc[t]}`;

@@ -98,9 +98,15 @@ export async function readSampleSheet(path: string): Promise<SampleSheet> {
   for (const { fields, line } of rows) {
     const lot = fields[lotCol];
     if (lot === '') throw new InputError(`${path} line ${line}, column 'lot': expected a lot ID, got an empty cell`);
-    const prev = seenLots.get(lot);
-    if (prev !== undefined) throw new InputError(`${path} line ${line}, column 'lot': expected unique lot IDs, got '${lot}' again (first on line ${prev})`);
-    seenLots.set(lot, line);
+    // A lot may appear once per condition (the same lot measured under normoxia and ischemia).
+    const condition = condCol >= 0 ? fields[condCol] : '';
+    const key = `${lot}\u0000${condition}`;
+    const prev = seenLots.get(key);
+    if (prev !== undefined) {
+      const per = condCol >= 0 ? ` per condition ('${condition}')` : '';
+      throw new InputError(`${path} line ${line}, column 'lot': expected unique lot IDs${per}, got '${lot}' again (first on line ${prev})`);
+    }
+    seenLots.set(key, line);
     const rel = fields[pathCol];
     if (rel === '') throw new InputError(`${path} line ${line}, column 'path': expected the path of lot '${lot}', got an empty cell`);
     const abs = isAbsolute(rel) ? rel : resolve(baseDir, rel);

@@ -37,7 +37,7 @@ function dotplot(r: PipelineResult): ReportData['dotplot'] {
 /** Top candidates as a display table. */
 function candidateTable(r: PipelineResult): ReportTable {
   const columns = ['readout', 'rank', 'gene', 'cluster', 'score', 'marker_log2fc', 'marker_auc', 'cluster_rho', 'cluster_padj', 'gene_rho', 'gene_padj'] as const;
-  const c = r.candidates;
+  const c = r.association?.candidates;
   if (!c) return { columns, rows: [] };
   const rows: (string | number | null)[][] = [];
   for (let t = 0; t < c.gene.length; t++) {
@@ -76,7 +76,7 @@ export function buildReportData(r: PipelineResult): ReportData {
   const comp = r.composition;
   const readouts: Record<string, Float64Array> = {};
   for (const ro of r.readouts) readouts[ro.name] = ro.values;
-  const assoc = r.clusterAssociation;
+  const assoc = r.association?.clusters;
   const associations = assoc
     ? assoc.readout
         .map((readout, t) => ({ readout, cluster: assoc.cluster[t], rho: assoc.rho[t], pval: assoc.pval[t], padj: assoc.padj[t] }))

@@ -17,10 +17,7 @@ import { clusterGraph } from '../cluster/clusterGraph.js';
 import { clusterKmeans } from '../cluster/clusterKmeans.js';
 import { runUmap } from '../reduce/runUmap.js';
 import { findMarkers } from '../markers/findMarkers.js';
-import { COMPUTE_COMPOSITION_DEFAULTS } from '../cqa/computeComposition.js';
-import { ASSOCIATE_CLUSTERS_DEFAULTS } from '../cqa/associateClusters.js';
-import { ASSOCIATE_GENES_DEFAULTS } from '../cqa/associateGenes.js';
-import { RANK_CQA_DEFAULTS } from '../cqa/rankCqaCandidates.js';
+import { ASSOCIATE_POTENCY_DEFAULTS } from '../cqa/associatePotency.js';
 import { UsageError } from '../core/errors.js';
 
 /** Run-level settings (the `run` section). */
@@ -87,10 +84,8 @@ export function defaultConfig() {
     umap: { ...runUmap.defaults },
     // The study ranks up-regulated genes of each cluster: only.pos as Seurat FindAllMarkers.
     find_markers: { ...omit(findMarkers.defaults, ['groupby', 'groupA', 'groupB']), onlyPos: true },
-    composition: { ...COMPUTE_COMPOSITION_DEFAULTS },
-    associate_clusters: { ...ASSOCIATE_CLUSTERS_DEFAULTS },
-    associate_genes: { ...ASSOCIATE_GENES_DEFAULTS },
-    cqa_candidates: { ...RANK_CQA_DEFAULTS },
+    // Readouts and condition come from the run section.
+    associate_potency: omit(ASSOCIATE_POTENCY_DEFAULTS, ['readouts', 'condition']),
   };
 }
 

@@ -14,9 +14,8 @@
  */
 import { AnnDataLite } from '../core/adata.js';
 import type { Json } from '../core/adata.js';
-import type { DenseMatrix } from '../core/dense.js';
 import { AnalysisError, InputError } from '../core/errors.js';
-import { columnStrings } from '../core/frame.js';
+import { categoricalFrom, columnStrings } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
 import { createRng } from '../core/rng.js';
 import type { RunContext } from '../core/step.js';
@@ -32,20 +31,17 @@ import { scaleData } from '../reduce/scaleData.js';
 import { runPca } from '../reduce/runPca.js';
 import { pcaProjectionOf, projectPcaKernel } from '../reduce/projectPca.js';
 import { findNeighbors } from '../neighbors/findNeighbors.js';
-import { assignByKnn } from '../neighbors/assignByKnn.js';
 import { clusterGraph } from '../cluster/clusterGraph.js';
 import { clusterKmeans } from '../cluster/clusterKmeans.js';
 import { runUmap } from '../reduce/runUmap.js';
 import { computeMarkerStats, type MarkerStats } from '../markers/findMarkers.js';
 import { topMarkers, type MarkerTable } from '../markers/topMarkers.js';
-import { computeComposition, type CompositionResult } from '../cqa/computeComposition.js';
-import { associateClusters, type ClusterAssociationTable, type Readout } from '../cqa/associateClusters.js';
-import { associateGenes, computePseudobulk, type GeneAssociationTable } from '../cqa/associateGenes.js';
-import { rankCqaCandidates, type CqaCandidateTable } from '../cqa/rankCqaCandidates.js';
+import { computeComposition, type CompositionResult, type KnnQuery } from '../cqa/computeComposition.js';
+import type { Readout } from '../cqa/associateClusters.js';
+import { mapCondition, type ConditionMapping } from '../cqa/mapCondition.js';
+import { associatePotencyKernel, type PotencyAssociation, type PotencyInput } from '../cqa/associatePotency.js';
+import { knnExact } from '../neighbors/knnExact.js';
 import { validateRunSettings, type PipelineConfig } from './pipelineConfig.js';
-
-/** Lots needed before cluster/gene-readout association is attempted. */
-export const MIN_ASSOCIATION_LOTS = 3;
 
 /** Everything `cqamine run` computed. */
 export interface PipelineResult {
@@ -68,14 +64,14 @@ export interface PipelineResult {
   readonly markerStats: MarkerStats;
   /** Top markers per cluster (markers.tsv). */
   readonly markers: MarkerTable;
+  /** Lot x cluster composition of the analysed condition over all its QC-passed cells. */
   readonly composition: CompositionResult;
-  /** Composition per condition when the sheet has several (analysed condition first). */
-  readonly conditionComposition: readonly { condition: string; composition: CompositionResult }[];
-  /** Readouts analysed (with at least MIN_ASSOCIATION_LOTS lots). */
+  /** Composition and shifts per condition when the sheet has several. */
+  readonly conditionMapping: ConditionMapping | null;
+  /** Readouts analysed (observed in at least associate_potency.minLots lots). */
   readonly readouts: readonly Readout[];
-  readonly clusterAssociation: ClusterAssociationTable | null;
-  readonly geneAssociation: GeneAssociationTable | null;
-  readonly candidates: CqaCandidateTable | null;
+  /** Cluster and gene associations and CQA candidates (null when association was skipped). */
+  readonly association: PotencyAssociation | null;
   /** Warnings and notes for the summary and the report. */
   readonly notes: readonly string[];
   /** Step timings in ms, in run order. */
@@ -118,9 +114,12 @@ function chooseReadouts(sheet: SampleSheet, requested: readonly string[]): strin
   return [...requested];
 }
 
-/** Per-lot readout values in lot order (NaN = missing). */
-function readoutValues(sheet: SampleSheet, lotNames: readonly string[], name: string): Float64Array {
-  const byLot = new Map(sheet.lots.map((l) => [l.lot, l.readouts[name]]));
+/** Per-lot readout values in lot order (NaN = missing); a lot listed per condition uses the analysed condition's row. */
+function readoutValues(sheet: SampleSheet, lotNames: readonly string[], name: string, condition: string | null): Float64Array {
+  const byLot = new Map<string, number | null | undefined>();
+  for (const l of sheet.lots) {
+    if (!byLot.has(l.lot) || l.condition === condition) byLot.set(l.lot, l.readouts[name]);
+  }
   const out = new Float64Array(lotNames.length);
   for (let l = 0; l < lotNames.length; l++) {
     const v = byLot.get(lotNames[l]);
@@ -189,17 +188,19 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
     log.warn({ lot }, note);
   }
 
-  // 4. Normalize the analysed QC-passed cells (per-cell scaling: pooling does not change it).
-  const analysedRows = whichNonZero(inAnalysis);
-  let cells = withoutUnusedLots(all.subsetObs(analysedRows));
+  // 4. QC-passed cells of every condition, normalized together (per-cell scaling, so pooling and
+  // the choice of condition do not change it).
+  const passedRows = whichNonZero(Uint8Array.from(inAnalysis, (v, i) => v | inOther[i]));
+  let cells = withoutUnusedLots(all.subsetObs(passedRows));
   cells = await timed('filter_genes', () => filterGenes(cells, config.filter_genes, ctx));
   cells = await timed('log_normalize', () => logNormalize(cells, config.log_normalize, ctx));
-  cells = await timed('balance_lots', () => balanceLotsStep(cells, { ...config.balance_lots, lotKey: 'lot', subset: false }, ctx));
-  const inPoolCells = boolColumn(cells, 'in_pool');
-  const poolRows = whichNonZero(inPoolCells);
+  const analysedInCells = whichNonZero(Uint8Array.from(passedRows, (i) => inAnalysis[i]));
 
-  // 5. The pool: HVGs, PCA, graph, clusters, UMAP.
-  let pool = cells.subsetObs(poolRows);
+  // 5. The balanced pool of the analysed condition: HVGs, PCA, graph, clusters, UMAP.
+  const balanced = await timed('balance_lots', () => balanceLotsStep(cells.subsetObs(analysedInCells), { ...config.balance_lots, lotKey: 'lot', subset: false }, ctx));
+  const poolInAnalysed = whichNonZero(boolColumn(balanced, 'in_pool'));
+  const poolRows = Int32Array.from(poolInAnalysed, (t) => analysedInCells[t]);
+  let pool = balanced.subsetObs(poolInAnalysed);
   const hvgBatch = config.select_hvgs.batchKey;
   pool = await timed('select_hvgs', () => selectHvgs(pool, { ...config.select_hvgs, batchKey: hvgBatch !== null && pool.obs.has(hvgBatch) ? hvgBatch : null, usePool: false }, ctx));
   pool = await timed('scale_data', () => scaleData(pool, config.scale_data, ctx));
@@ -215,55 +216,36 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
 
   // 6. Markers on the pool: the full statistics feed the CQA ranking, the top N markers.tsv.
   const markerStats = await timed('markers', () => computeMarkerStats(pool.X, poolCluster, clusterNames.length, { test: config.find_markers.test, pairwise: false, threads: run.threads }));
-  const geneIdCol = pool.var.get('gene_ids');
-  const geneIds = geneIdCol ? columnStrings(geneIdCol) : [...pool.var.index];
+  const geneIds = columnStringsOr(pool, 'gene_ids');
   const markerOptions = { groups: clusterNames, genes: pool.var.index, geneIds, minPct: config.find_markers.minPct, logfcThreshold: config.find_markers.logfcThreshold, onlyPos: config.find_markers.onlyPos, maxPval: config.find_markers.maxPval };
   const markers = topMarkers(markerStats, { ...markerOptions, nTop: config.find_markers.nTop });
 
-  // 7. Every analysed cell in PC space; cells outside the pool take the cluster of their k nearest
-  // pooled cells (the same PCs the graph used); composition then counts all QC-passed cells.
+  // 7. Every QC-passed cell in the pool's PC space. Cells outside the pool (and other conditions)
+  // take the cluster of their k nearest pooled cells on the PCs the graph used.
   const projection = pcaProjectionOf(pool);
   const nPcs = Math.min(config.neighbors.nPcs ?? projection.loadings.nCols, projection.loadings.nCols);
-  const voteOnPool = async (query: DenseMatrix): Promise<Int32Array> =>
-    (await assignByKnn(pool.obsm.X_pca, poolCluster, query, config.composition.k, { nDims: nPcs, threads: run.threads })).labels;
-  const cellCluster = new Int32Array(cells.nObs).fill(-1);
-  for (let t = 0; t < poolRows.length; t++) cellCluster[poolRows[t]] = poolCluster[t];
-  const outsideRows = whichNonZero(Uint8Array.from(inPoolCells, (v) => 1 - v));
-  if (outsideRows.length > 0) {
-    const voted = await timed('knn_vote', async () => voteOnPool(projectPcaKernel(cells.subsetObs(outsideRows).X, projection)));
-    for (let t = 0; t < outsideRows.length; t++) cellCluster[outsideRows[t]] = voted[t];
-  }
+  const cellPcs = await timed('project_cells', async () => projectPcaKernel(cells.X, projection));
+  const knn: KnnQuery = async (ref, query, k) => knnExact(ref, k, { query, nDims: nPcs, threads: run.threads });
+  const clusterCodes = new Int32Array(cells.nObs).fill(-1);
+  for (let t = 0; t < poolRows.length; t++) clusterCodes[poolRows[t]] = poolCluster[t];
   const cellLots = categorical(cells, 'lot');
-  const composition = await computeComposition({ lotCodes: cellLots.codes, lotNames: cellLots.categories, clusterCodes: cellCluster, clusterNames }, config.composition);
+  const analysedLots = new Int32Array(cells.nObs).fill(-1);
+  for (const t of analysedInCells) analysedLots[t] = cellLots.codes[t];
+  const conditionCodes = conditions.length > 1 ? categoricalFrom(columnStrings(cells.obs.require('condition')), conditions) : null;
+  const condition = conditionCodes && conditionCodes.kind === 'categorical' ? { codes: conditionCodes.codes, names: conditions, reference: conditions.indexOf(analysed!) } : undefined;
 
-  // 8. Other conditions mapped onto the clusters the same way.
-  const allCluster = new Int32Array(all.nObs).fill(-1);
-  for (let t = 0; t < analysedRows.length; t++) allCluster[analysedRows[t]] = cellCluster[t];
-  const conditionComposition: { condition: string; composition: CompositionResult }[] = [];
-  const otherRows = whichNonZero(inOther);
-  if (otherRows.length > 0) {
-    let others = all.subsetObs(otherRows).subsetVars(genesOf(all, cells));
-    others = await logNormalize(others, config.log_normalize, ctx);
-    const voted = await timed('map_conditions', async () => voteOnPool(projectPcaKernel(others.X, projection)));
-    for (let t = 0; t < otherRows.length; t++) allCluster[otherRows[t]] = voted[t];
-    const otherLots = categorical(others, 'lot');
-    const otherCondition = columnStrings(others.obs.require('condition'));
-    conditionComposition.push({ condition: analysed ?? '', composition });
-    for (const c of conditions.filter((x) => x !== analysed)) {
-      const lotsOfC = Int32Array.from(otherLots.codes, (code, i) => (otherCondition[i] === c ? code : -1));
-      conditionComposition.push({ condition: c, composition: await computeComposition({ lotCodes: lotsOfC, lotNames: otherLots.categories, clusterCodes: voted, clusterNames }, config.composition) });
-    }
-  }
-
-  // 9. Potency association.
-  const lotNames = composition.lotNames;
+  // 8. Lots and readouts for the association.
+  const lotNames = cellLots.categories;
+  const lotHasCells = new Uint8Array(lotNames.length);
+  for (const t of analysedInCells) lotHasCells[cellLots.codes[t]] = 1;
+  const minLots = config.associate_potency.minLots;
   const readouts: Readout[] = [];
   for (const name of readoutNames) {
-    const values = readoutValues(sheet, lotNames, name);
+    const values = readoutValues(sheet, lotNames, name, analysed);
     let observed = 0;
-    for (let l = 0; l < values.length; l++) if (!Number.isNaN(values[l]) && composition.totals[l] > 0) observed++;
-    if (observed < MIN_ASSOCIATION_LOTS) {
-      const note = `readout '${name}' is observed in ${observed} lot(s) with cells; association needs at least ${MIN_ASSOCIATION_LOTS}: skipped`;
+    for (let l = 0; l < values.length; l++) if (!Number.isNaN(values[l]) && lotHasCells[l]) observed++;
+    if (observed < minLots) {
+      const note = `readout '${name}' is observed in ${observed} lot(s) with cells; association needs at least ${minLots}: skipped`;
       notes.push(note);
       log.warn({ readout: name, lots: observed }, note);
       continue;
@@ -271,27 +253,37 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
     readouts.push({ name, values });
   }
   if (readoutNames.length === 0) notes.push('the sample sheet has no numeric readout columns: potency association skipped');
-  let clusterAssociation: ClusterAssociationTable | null = null;
-  let geneAssociation: GeneAssociationTable | null = null;
-  let candidates: CqaCandidateTable | null = null;
+
+  // 9. Composition, condition mapping and potency association (src/cqa).
+  let association: PotencyAssociation | null = null;
+  let composition: CompositionResult;
+  let conditionMapping: ConditionMapping | null = null;
   if (readouts.length > 0) {
-    const assocRng = rng.fork('associate');
-    clusterAssociation = await timed('associate_clusters', async () => associateClusters(composition, readouts, config.associate_clusters, assocRng.fork('clusters')));
-    geneAssociation = await timed('associate_genes', async () => {
-      const pb = computePseudobulk(cells.X, cellLots.codes, lotNames.length);
-      return associateGenes(pb.lotMeans, pb.lotDetected, cells.var.index, columnStringsOr(cells, 'gene_ids'), readouts, config.associate_genes, assocRng.fork('genes'));
-    });
     const candidateMarkers = topMarkers(markerStats, { ...markerOptions, nTop: Math.max(200, config.find_markers.nTop) });
-    candidates = rankCqaCandidates(clusterAssociation, geneAssociation, candidateMarkers, config.cqa_candidates);
+    const input: PotencyInput = {
+      x: cells.X, genes: cells.var.index, geneIds: columnStringsOr(cells, 'gene_ids'), lotCodes: cellLots.codes, lotNames,
+      clusterCodes, clusterNames, pcs: cellPcs, condition, readouts, markers: candidateMarkers,
+    };
+    association = await timed('associate_potency', () => associatePotencyKernel(input, { ...config.associate_potency, readouts: null, condition: analysed }, rng.fork('associate_potency'), knn, run.threads));
+    composition = association.composition;
+    conditionMapping = association.condition;
+  } else {
+    composition = await timed('composition', () => computeComposition({ lotCodes: analysedLots, lotNames, clusterCodes, clusterNames, pcs: cellPcs }, { k: config.associate_potency.k }, knn));
+    if (condition) {
+      conditionMapping = await mapCondition({ lotCodes: cellLots.codes, lotNames, conditionCodes: condition.codes, conditionNames: condition.names, reference: condition.reference, clusterCodes, clusterNames, pcs: cellPcs }, { k: config.associate_potency.k }, knn);
+    }
   }
+  const assigned = conditionMapping ? conditionMapping.assigned : composition.assigned;
+  const allCluster = new Int32Array(all.nObs).fill(-1);
+  for (let t = 0; t < passedRows.length; t++) allCluster[passedRows[t]] = assigned[t];
 
   // Per-cell outputs aligned with all cells.
   const cellPool = new Uint8Array(all.nObs);
-  for (let t = 0; t < poolRows.length; t++) cellPool[analysedRows[poolRows[t]]] = 1;
+  for (let t = 0; t < poolRows.length; t++) cellPool[passedRows[poolRows[t]]] = 1;
   const cellUmap = new Float64Array(all.nObs * 2).fill(NaN);
   const umap = pool.obsm.X_umap;
   for (let t = 0; t < poolRows.length; t++) {
-    const i = analysedRows[poolRows[t]];
+    const i = passedRows[poolRows[t]];
     cellUmap[2 * i] = umap.data[t * umap.nCols];
     cellUmap[2 * i + 1] = umap.data[t * umap.nCols + 1];
   }
@@ -299,8 +291,7 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
 
   return {
     config, sheet, lots: loaded.lots, allCells: all, cellPool, cellCluster: allCluster, cellUmap, pool, clusterNames,
-    qcTable, markerStats, markers, composition, conditionComposition, readouts, clusterAssociation, geneAssociation,
-    candidates, notes, timings,
+    qcTable, markerStats, markers, composition, conditionMapping, readouts, association, notes, timings,
   };
 }
 

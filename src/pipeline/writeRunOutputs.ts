@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { VERSION } from '../core/version.js';
 import { writeTable, type Table, type TableColumn } from '../io/writeTable.js';
 import { writeH5ad } from '../io/writeH5ad.js';
+import { CQA_TABLE_COLUMNS, cqaTables } from '../cqa/associatePotency.js';
 import { renderReport } from '../report/renderReport.js';
 import type { PipelineResult } from './runPipeline.js';
 import type { OutputStage } from './outputStage.js';
@@ -73,67 +74,46 @@ export function qcTable(r: PipelineResult): Table {
   return table(cols);
 }
 
-/** composition.tsv: lot, cluster, n_cells, fraction (lots outer, clusters inner). */
-export function compositionTable(r: PipelineResult): Table {
-  const t = r.composition.table;
-  return table({ lot: t.lot, cluster: t.cluster, n_cells: t.n_cells, fraction: t.fraction });
-}
-
-/** composition_by_condition.tsv: the same per condition, with the shift against the analysed one. */
-export function conditionCompositionTable(r: PipelineResult): Table | null {
-  if (r.conditionComposition.length < 2) return null;
-  const condition: string[] = [], lot: string[] = [], cluster: string[] = [];
-  const nCells: number[] = [], fraction: number[] = [], shift: number[] = [];
-  const base = r.conditionComposition[0].composition;
-  for (const { condition: c, composition } of r.conditionComposition) {
-    const t = composition.table;
-    for (let row = 0; row < t.lot.length; row++) {
-      condition.push(c);
-      lot.push(t.lot[row]);
-      cluster.push(t.cluster[row]);
-      nCells.push(t.n_cells[row]);
-      fraction.push(t.fraction[row]);
-      const l = base.lotNames.indexOf(t.lot[row]);
-      const k = base.clusterNames.indexOf(t.cluster[row]);
-      shift.push(l >= 0 && k >= 0 ? t.fraction[row] - base.fractions[l * base.nClusters + k] : NaN);
-    }
-  }
-  return table({ condition, lot, cluster, n_cells: Float64Array.from(nCells), fraction: Float64Array.from(fraction), shift_vs_analysed: Float64Array.from(shift) });
-}
-
 /** markers.tsv: top markers per cluster. */
 export function markersTable(r: PipelineResult): Table {
   const m = r.markers;
   return table({ cluster: m.cluster, rank: m.rank, gene: m.gene, gene_id: m.geneId, log2fc: m.log2fc, auc: m.auc, pct_in: m.pctIn, pct_out: m.pctOut, pval: m.pval, padj: m.padj });
 }
 
-const CLUSTER_ASSOCIATION_COLUMNS = ['readout', 'cluster', 'n_lots', 'rho', 'pval', 'padj', 'pearson_r', 'model_coef', 'model_pval', 'loo_min_abs_rho', 'loo_sign_flips'] as const;
-const CANDIDATE_COLUMNS = ['readout', 'rank', 'gene', 'gene_id', 'cluster', 'score', 'marker_log2fc', 'marker_auc', 'marker_padj', 'cluster_rho', 'cluster_padj', 'gene_rho', 'gene_pval', 'gene_padj', 'direction', 'loo_min_abs_rho'] as const;
-const GENE_ASSOCIATION_COLUMNS = ['readout', 'gene', 'gene_id', 'n_lots', 'rho', 'pval', 'padj', 'mean_expr'] as const;
+/** A table with the contract's columns and no rows (the association was skipped). */
+function emptyTable(names: readonly string[]): Table {
+  return { columns: names.map((name) => ({ name, values: [] as string[] })) };
+}
 
-/** A table of the named columns of a columnar result, or headers only when the result is absent. */
-function pick(result: object | null, names: readonly string[]): Table {
-  const src = (result ?? {}) as Record<string, TableColumn['values']>;
-  return { columns: names.map((name) => ({ name, values: src[name] ?? [] })) };
+/**
+ * The lot-level tables keyed by base name: composition, cluster_association, gene_association,
+ * cqa_candidates (headers only when the association was skipped), and condition_composition /
+ * condition_shift with several conditions.
+ */
+export function associationTables(r: PipelineResult): Record<string, Table> {
+  if (r.association) {
+    return Object.fromEntries(Object.entries(cqaTables(r.association)).map(([file, t]) => [file.replace(/\.tsv$/, ''), t]));
+  }
+  const out: Record<string, Table> = {
+    composition: table({ lot: r.composition.table.lot, cluster: r.composition.table.cluster, n_cells: r.composition.table.n_cells, fraction: r.composition.table.fraction }),
+    cluster_association: emptyTable(CQA_TABLE_COLUMNS.cluster_association),
+    gene_association: emptyTable(CQA_TABLE_COLUMNS.gene_association),
+    cqa_candidates: emptyTable(CQA_TABLE_COLUMNS.cqa_candidates),
+  };
+  const m = r.conditionMapping;
+  if (m) {
+    out.condition_composition = table(Object.fromEntries(CQA_TABLE_COLUMNS.condition_composition.map((k) => [k, m.composition[k]])));
+    out.condition_shift = table(Object.fromEntries(CQA_TABLE_COLUMNS.condition_shift.map((k) => [k, m.shift[k]])));
+  }
+  return out;
 }
 
 /** Writes every output into `stage`; returns the digests of what was written. */
 export async function writeRunOutputs(r: PipelineResult, stage: OutputStage, inputs: readonly FileDigest[]): Promise<string[]> {
-  const ext = r.config.run.format === 'arrow' ? 'arrow' : r.config.run.format;
-  const tables: [string, Table | null][] = [
-    ['cells', cellsTable(r)],
-    ['qc', qcTable(r)],
-    ['composition', compositionTable(r)],
-    ['composition_by_condition', conditionCompositionTable(r)],
-    ['markers', markersTable(r)],
-    ['cluster_association', pick(r.clusterAssociation, CLUSTER_ASSOCIATION_COLUMNS)],
-    ['gene_association', pick(r.geneAssociation, GENE_ASSOCIATION_COLUMNS)],
-    ['cqa_candidates', pick(r.candidates, CANDIDATE_COLUMNS)],
-  ];
-  for (const [name, t] of tables) {
-    if (t) await writeTable(stage.path(`${name}.${ext}`), t, r.config.run.format);
-  }
-  if (r.config.run.h5ad) await writeH5ad(stage.path('analysis.h5ad'), analysisForH5ad(r));
+  const ext = r.config.run.format;
+  const tables: Record<string, Table> = { cells: cellsTable(r), qc: qcTable(r), markers: markersTable(r), ...associationTables(r) };
+  for (const [name, t] of Object.entries(tables)) await writeTable(stage.path(`${name}.${ext}`), t, ext);
+  if (r.config.run.h5ad) await writeH5ad(stage.path('analysis.h5ad'), analysisForH5ad(r, tables));
   if (r.config.run.report) await writeFileAtomic(stage.path('report.html'), renderReport(buildReportData(r)));
 
   const outputs: FileDigest[] = [];
@@ -152,27 +132,21 @@ export async function writeRunOutputs(r: PipelineResult, stage: OutputStage, inp
 }
 
 /** The pool with the run's parameters and result tables in uns (scanpy-readable). */
-function analysisForH5ad(r: PipelineResult) {
-  const pool = r.pool;
+function analysisForH5ad(r: PipelineResult, tables: Record<string, Table>) {
   const columnar = (t: Table): Json => {
     const o: Record<string, Json> = {};
     for (const c of t.columns) o[c.name] = c.values instanceof Uint8Array || c.values instanceof Uint32Array ? Float64Array.from(c.values) : (c.values as Json);
     return o;
   };
-  const cqa: Record<string, Json> = {
-    composition: columnar(compositionTable(r)),
-    composition_method: r.composition.method,
-    notes: [...r.notes],
-  };
-  if (r.clusterAssociation) cqa.cluster_association = columnar(pick(r.clusterAssociation, CLUSTER_ASSOCIATION_COLUMNS));
-  if (r.candidates) cqa.cqa_candidates = columnar(pick(r.candidates, CANDIDATE_COLUMNS));
-  const lotCol = pool.obs.get('lot');
-  return pool.with({
+  const cqa: Record<string, Json> = { notes: [...r.notes], composition_method: r.composition.method };
+  for (const [name, t] of Object.entries(tables)) if (name !== 'cells' && name !== 'markers') cqa[name] = columnar(t);
+  if (r.association) cqa.methods = r.association.methods as Json;
+  return r.pool.with({
     uns: {
-      ...pool.uns,
-      cqamine: { version: VERSION, params: JSON.stringify(r.config), lots: lotCol ? [...new Set(columnStrings(lotCol))] : [] },
+      ...r.pool.uns,
+      cqamine: { version: VERSION, params: JSON.stringify(r.config), lots: [...r.composition.lotNames] },
       cqa,
-      markers_table: columnar(markersTable(r)),
+      markers_table: columnar(tables.markers),
     },
   });
 }

@@ -58,13 +58,13 @@ export function applyRunFlags(config: PipelineConfig, f: RunFlags): PipelineConf
 /** The run summary printed on stdout. */
 export function runSummary(r: PipelineResult, outDir: string, files: readonly string[]) {
   const topClusters = r.readouts.map((ro) => {
-    const a = r.clusterAssociation!;
+    const a = r.association!.clusters;
     let best = -1;
     for (let t = 0; t < a.readout.length; t++) {
       if (a.readout[t] !== ro.name || Number.isNaN(a.pval[t])) continue;
       if (best < 0 || a.pval[t] < a.pval[best] || (a.pval[t] === a.pval[best] && Math.abs(a.rho[t]) > Math.abs(a.rho[best]))) best = t;
     }
-    const c = r.candidates!;
+    const c = r.association!.candidates;
     const genes: string[] = [];
     for (let t = 0; t < c.gene.length && genes.length < 5; t++) if (c.readout[t] === ro.name) genes.push(c.gene[t]);
     return best < 0
@@ -77,7 +77,8 @@ export function runSummary(r: PipelineResult, outDir: string, files: readonly st
   return {
     out: outDir,
     report: r.config.run.report ? join(outDir, 'report.html') : null,
-    lots: r.lots.length,
+    samples: r.lots.length,
+    lots: new Set(r.lots.map((l) => l.lot)).size,
     cells: r.allCells.nObs,
     cellsPassedQc: passed,
     cellsPooled: r.pool.nObs,
@@ -91,7 +92,7 @@ export function runSummary(r: PipelineResult, outDir: string, files: readonly st
 
 function formatSummary(s: ReturnType<typeof runSummary>): string {
   const lines = [
-    `lots ${s.lots}, cells ${s.cells} (passed QC ${s.cellsPassedQc}, pooled ${s.cellsPooled}), genes ${s.genes}, clusters ${s.clusters}`,
+    `lots ${s.lots}${s.samples !== s.lots ? ` (${s.samples} samples)` : ''}, cells ${s.cells} (passed QC ${s.cellsPassedQc}, pooled ${s.cellsPooled}), genes ${s.genes}, clusters ${s.clusters}`,
   ];
   for (const a of s.associations) {
     lines.push(a.cluster === null
