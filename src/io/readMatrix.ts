@@ -7,7 +7,7 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import h5wasm from 'h5wasm/node';
+import { openH5Read } from './h5.js';
 import { InputError } from '../core/errors.js';
 import type { AnnDataLite } from '../core/adata.js';
 import type { Logger } from '../core/log.js';
@@ -63,8 +63,8 @@ function isHdf5(path: string): boolean {
 /** h5ad or 10x HDF5: `.h5ad` by name, otherwise by content (anndata writes `X` at the root). */
 async function hdf5Kind(path: string): Promise<'h5ad' | '10x-h5'> {
   if (path.toLowerCase().endsWith('.h5ad')) return 'h5ad';
-  await h5wasm.ready;
-  const f = new h5wasm.File(path, 'r');
+  // openH5Read maps a truncated or corrupt file to an InputError (exit 3) without HDF5's stderr dump.
+  const f = await openH5Read(path, 'HDF5');
   try {
     // CellRanger writes /matrix (v3) or one group per genome (v2), never a root X.
     return f.keys().includes('X') ? 'h5ad' : '10x-h5';

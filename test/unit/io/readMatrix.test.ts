@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectMatrixFormat, readMatrix } from '../../../src/io/readMatrix.js';
 import { InputError } from '../../../src/core/errors.js';
@@ -37,6 +37,13 @@ describe('readMatrix format detection and dispatch', () => {
   it('passes cellsAsRows to the CSV/TSV reader', async () => {
     const { adata } = await readMatrix(fixture('tiny', 'csv', 'cells_by_genes.tsv'), { cellsAsRows: true });
     expect(adata.obsNames).toEqual(['c1', 'c2']);
+  });
+
+  it('rejects a truncated .h5 with an InputError naming the file, not an HDF5 dump', async () => {
+    const path = join(tempDir(), 'truncated.h5');
+    writeFileSync(path, readFileSync(sharedData('10x_formats', 'v3_h5', 'filtered_feature_bc_matrix.h5')).subarray(0, 2000));
+    await expect(readMatrix(path)).rejects.toThrow(/cannot open HDF5 file .*truncated\.h5 with HDF5: truncated file/);
+    await expect(readMatrix(path)).rejects.toBeInstanceOf(InputError);
   });
 
   it('rejects a path that does not exist', async () => {
