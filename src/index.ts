@@ -51,7 +51,6 @@ export * from './linalg/jacobiSvd.js';
 export * from './linalg/orthonormalizeColumns.js';
 export * from './markers/findMarkers.js';
 export * from './markers/topMarkers.js';
-export * from './neighbors/assignByKnn.js';
 export * from './neighbors/buildSnnGraph.js';
 export * from './neighbors/computeConnectivities.js';
 export * from './neighbors/findNeighbors.js';

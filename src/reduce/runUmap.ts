@@ -35,6 +35,9 @@ export interface RunUmapParams {
 /** Defaults of {@link runUmap}. */
 export const RUN_UMAP_DEFAULTS: RunUmapParams = { nComponents: 2, minDist: 0.3, spread: 1, nEpochs: null, negativeSampleRate: 5, learningRate: 1 };
 
+/** Epochs between yields to the event loop. */
+const EPOCHS_PER_YIELD = 10;
+
 /**
  * Kernel: UMAP layout from kNN lists.
  *
@@ -44,11 +47,20 @@ export const RUN_UMAP_DEFAULTS: RunUmapParams = { nComponents: 2, minDist: 0.3, 
  * @param k neighbours per cell.
  * @param p parameters.
  * @param rng random stream (layout initialisation and negative sampling).
+ * @param progress called with the fraction of epochs done.
  * @returns row-major `n x nComponents` Float32 coordinates.
  * @example
- * const xy = runUmapKernel(knn.indices, knn.distances, knn.nRows, knn.k, RUN_UMAP_DEFAULTS, createRng(0));
+ * const xy = await runUmapKernel(knn.indices, knn.distances, knn.nRows, knn.k, RUN_UMAP_DEFAULTS, createRng(0));
  */
-export function runUmapKernel(indices: Int32Array, distances: Float32Array, n: number, k: number, p: RunUmapParams, rng: Rng): DenseMatrix {
+export async function runUmapKernel(
+  indices: Int32Array,
+  distances: Float32Array,
+  n: number,
+  k: number,
+  p: RunUmapParams,
+  rng: Rng,
+  progress?: (fraction: number) => void,
+): Promise<DenseMatrix> {
   if (n <= k) throw new Error(`UMAP needs more cells (${n}) than neighbours (${k})`);
   const umap = new UMAP({
     nComponents: p.nComponents,
@@ -73,7 +85,18 @@ export function runUmapKernel(indices: Int32Array, distances: Float32Array, n: n
   // here), so empty rows stand in for the data instead of another n x d copy.
   const placeholder: number[][] = new Array(n);
   for (let i = 0; i < n; i++) placeholder[i] = [];
-  const emb = umap.fit(placeholder);
+  // Epoch by epoch rather than fit(): the event loop gets a turn every few epochs (long layouts
+  // would otherwise block it for minutes) and progress can be reported. Same result as fit().
+  const nEpochs = umap.initializeFit(placeholder);
+  for (let epoch = 0; epoch < nEpochs; epoch++) {
+    umap.step();
+    if (epoch % EPOCHS_PER_YIELD === EPOCHS_PER_YIELD - 1) {
+      progress?.((epoch + 1) / nEpochs);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  progress?.(1);
+  const emb = umap.getEmbedding();
   const out = new Float32Array(n * p.nComponents);
   for (let i = 0; i < n; i++) for (let c = 0; c < p.nComponents; c++) out[i * p.nComponents + c] = emb[i][c];
   return { nRows: n, nCols: p.nComponents, data: out };
@@ -129,12 +152,12 @@ export const runUmap = defineStep<RunUmapParams>({
     if (!(p.negativeSampleRate > 0)) throw new UsageError(`negativeSampleRate must be > 0, got ${p.negativeSampleRate}`);
     if (!(p.learningRate > 0)) throw new UsageError(`learningRate must be > 0, got ${p.learningRate}`);
   },
-  run: (adata, p, ctx) => {
+  run: async (adata, p, ctx) => {
     const d = adata.obsp.distances;
     if (!d) throw new AnalysisError('umap needs obsp.distances; run neighbors first');
     const knn = knnFromDistanceCsr(d);
     if (adata.nObs <= knn.k) throw new AnalysisError(`umap needs more cells (${adata.nObs}) than neighbours (${knn.k})`);
-    const emb = runUmapKernel(knn.indices, knn.distances, adata.nObs, knn.k, p, ctx.rng);
+    const emb = await runUmapKernel(knn.indices, knn.distances, adata.nObs, knn.k, p, ctx.rng, ctx.progress);
     ctx.log.info({ k: knn.k, nEpochs: p.nEpochs ?? 'umap-js rule' }, 'umap done');
     return adata.with({
       obsm: { ...adata.obsm, X_umap: emb },

@@ -1,22 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { main } from '../../src/cli/main.js';
-import { setOutputSinks } from '../../src/cli/output.js';
+import { captureCliOutput } from '../helpers/cliOutput.js';
 import { readMatrix } from '../../src/io/readMatrix.js';
 import { toDenseArray } from '../../src/core/sparse.js';
 import { fixture, tempDir } from '../helpers/paths.js';
 
-let out = '';
-let err = '';
-let restore: () => void = () => {};
-beforeEach(() => {
-  out = '';
-  err = '';
-  restore = setOutputSinks({ stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-});
-afterEach(() => restore());
+const io = captureCliOutput();
 
 const SRC = fixture('tiny', 'v3_mtx');
 
@@ -30,9 +22,9 @@ describe('cqamine convert', () => {
   ])('writes %s (%s) that reads back with the same counts, barcodes and genes', async (name, format) => {
     const dest = join(tempDir(), name);
     const code = await main(['--quiet', 'convert', SRC, dest, '--json']);
-    expect(err).toBe('');
+    expect(io.err).toBe('');
     expect(code).toBe(0);
-    const summary = JSON.parse(out) as { to: string; n_cells: number; n_genes: number };
+    const summary = JSON.parse(io.out) as { to: string; n_cells: number; n_genes: number };
     expect(summary).toMatchObject({ to: format, n_cells: 40, n_genes: 50 });
     const a = (await readMatrix(SRC)).adata;
     const b = await readMatrix(dest);
@@ -48,7 +40,7 @@ describe('cqamine convert', () => {
     expect(await main(['--quiet', 'convert', fixture('tiny', 'csv', 'genes_by_cells.csv'), dest])).toBe(0);
     const text = gunzipSync(readFileSync(dest)).toString('utf8');
     expect(text).toBe(',c1,c2,"c""3"\nG1,1,0,2\n"G,2",0,0,3\nG3,4,5,0\n');
-    expect(out).toMatch(/^converted .* \(csv\) to .*small\.csv\.gz \(csv\): 3 cells x 3 genes/);
+    expect(io.out).toMatch(/^converted .* \(csv\) to .*small\.csv\.gz \(csv\): 3 cells x 3 genes/);
   });
 
   it('writes cells as rows with --write-cells-as-rows and --to tsv', async () => {
@@ -60,14 +52,14 @@ describe('cqamine convert', () => {
   it('exits 2 for an output name with an unknown extension and writes nothing', async () => {
     const dest = join(tempDir(), 'counts.xyz');
     expect(await main(['--quiet', 'convert', SRC, dest])).toBe(2);
-    expect(err).toMatch(/cannot tell the output format from '.*counts\.xyz'/);
+    expect(io.err).toMatch(/cannot tell the output format from '.*counts\.xyz'/);
     expect(existsSync(dest)).toBe(false);
   });
 
   it('exits 3 for a malformed input and leaves no output behind', async () => {
     const dest = join(tempDir(), 'x.h5ad');
     expect(await main(['--quiet', 'convert', fixture('tiny', 'bad_mtx', 'value_negative'), dest])).toBe(3);
-    expect(err).toMatch(/field 3 \(value\): expected a non-negative count, got -2/);
+    expect(io.err).toMatch(/field 3 \(value\): expected a non-negative count, got -2/);
     expect(existsSync(dest)).toBe(false);
   });
 });

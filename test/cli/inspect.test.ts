@@ -1,20 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { setOutputSinks } from '../../src/cli/output.js';
+import { captureCliOutput } from '../helpers/cliOutput.js';
 import { PROJECT_ROOT, fixture, sharedData } from '../helpers/paths.js';
 
-let out = '';
-let err = '';
-let restore: () => void = () => {};
-beforeEach(() => {
-  out = '';
-  err = '';
-  restore = setOutputSinks({ stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-});
-afterEach(() => restore());
+const io = captureCliOutput();
 
 interface Summary {
   format: string;
@@ -34,7 +26,7 @@ describe('cqamine inspect', () => {
   it('summarises the tiny v3 folder as JSON: dims, nnz, integer counts, one duplicated symbol', async () => {
     const code = await main(['--quiet', 'inspect', fixture('tiny', 'v3_mtx'), '--json']);
     expect(code).toBe(0);
-    const [s] = JSON.parse(out) as Summary[];
+    const [s] = JSON.parse(io.out) as Summary[];
     expect(s.format).toBe('10x-mtx');
     expect([s.n_cells, s.n_genes, s.nnz]).toEqual([40, 50, 1353]);
     expect(s.density).toBeCloseTo(1353 / 2000, 12);
@@ -48,7 +40,7 @@ describe('cqamine inspect', () => {
   it('reports pbmc3k per-cell quantiles; the max detected genes equals the densest cell', async () => {
     const code = await main(['--quiet', 'inspect', sharedData('pbmc3k'), '--json']);
     expect(code).toBe(0);
-    const [s] = JSON.parse(out) as Summary[];
+    const [s] = JSON.parse(io.out) as Summary[];
     expect([s.n_cells, s.n_genes, s.nnz]).toEqual([2700, 32738, 2286884]);
     // Seurat's pbmc3k: nCount_RNA ranges 548..15,844 and nFeature_RNA 212..3,422 before QC
     expect(s.total_counts.min).toBe(548);
@@ -63,23 +55,23 @@ describe('cqamine inspect', () => {
   it('prints a human-readable table for several inputs', async () => {
     const code = await main(['--quiet', 'inspect', fixture('tiny', 'v3_mtx'), fixture('tiny', 'csv', 'genes_by_cells.csv')]);
     expect(code).toBe(0);
-    expect(out).toContain('cells x genes   40 x 50');
-    expect(out).toContain('cells x genes   3 x 3');
-    expect(out).toMatch(/total counts\s+22\s/);
-    expect(out).toMatch(/duplicates\s+barcodes 0, gene symbols 1, gene ids 0/);
+    expect(io.out).toContain('cells x genes   40 x 50');
+    expect(io.out).toContain('cells x genes   3 x 3');
+    expect(io.out).toMatch(/total counts\s+22\s/);
+    expect(io.out).toMatch(/duplicates\s+barcodes 0, gene symbols 1, gene ids 0/);
   });
 
   it('exits 3 with a one-line message naming file and line for a malformed matrix', async () => {
     const code = await main(['--quiet', 'inspect', fixture('tiny', 'bad_mtx', 'index_zero')]);
     expect(code).toBe(3);
-    expect(out).toBe('');
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(/^cqamine: .*matrix\.mtx line 4: field 1 \(gene index\): expected an index in 1\.\.3, got 0/);
+    expect(io.out).toBe('');
+    expect(io.err.trim().split('\n')).toHaveLength(1);
+    expect(io.err).toMatch(/^cqamine: .*matrix\.mtx line 4: field 1 \(gene index\): expected an index in 1\.\.3, got 0/);
   });
 
   it('exits 3 for a missing path and 2 without arguments', async () => {
     expect(await main(['--quiet', 'inspect', fixture('tiny', 'does-not-exist')])).toBe(3);
-    expect(err).toMatch(/does not exist/);
+    expect(io.err).toMatch(/does not exist/);
     expect(await main(['--quiet', 'inspect'])).toBe(2);
   });
 });

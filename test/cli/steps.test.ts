@@ -1,8 +1,9 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
-import { setOutputSinks } from '../../src/cli/output.js';
+import { captureCliOutput } from '../helpers/cliOutput.js';
 import type { AnnDataLite } from '../../src/core/adata.js';
 import { createRng } from '../../src/core/rng.js';
 import { readH5ad } from '../../src/io/readH5ad.js';
@@ -20,15 +21,7 @@ import { findNeighbors } from '../../src/neighbors/findNeighbors.js';
 import { clusterGraph } from '../../src/cluster/clusterGraph.js';
 import { fixture, tempDir } from '../helpers/paths.js';
 
-let out = '';
-let err = '';
-let restore: () => void = () => {};
-beforeEach(() => {
-  out = '';
-  err = '';
-  restore = setOutputSinks({ stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-});
-afterEach(() => restore());
+const io = captureCliOutput();
 
 const SEED = 7;
 let dir = '';
@@ -63,7 +56,7 @@ describe('cqamine step subcommands', () => {
     expect(await run('cluster', path('graph.h5ad'), '--method', 'leiden', '--resolution', '0.8', '--seed', String(SEED), '-o', path('clusters.h5ad'))).toBe(0);
     expect(await run('umap', path('clusters.h5ad'), '--n-epochs', '50', '--seed', String(SEED), '-o', path('umap.h5ad'))).toBe(0);
     expect(await run('markers', path('umap.h5ad'), '--test', 'wilcoxon', '--n-top', '10', '--table', path('markers.tsv'), '-o', path('markers.h5ad'))).toBe(0);
-    expect(err).toBe('');
+    expect(io.err).toBe('');
 
     // qc: verdicts kept, failing cells removed, X still the counts.
     const qc = await read('qc.h5ad');
@@ -166,6 +159,35 @@ describe('cqamine step subcommands', () => {
     expect(categories(await read('km.h5ad'), 'cluster').names).toHaveLength(3);
   });
 
+  it("reads stdin and writes stdout with '-' (qc - -o -)", async () => {
+    const input = readFileSync(lotsH5ad);
+    const chunks: Buffer[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { chunks.push(chunk); done(); } });
+    const stdin = Object.getOwnPropertyDescriptor(process, 'stdin')!;
+    const stdout = Object.getOwnPropertyDescriptor(process, 'stdout')!;
+    // Half-megabyte pieces, as a pipe delivers them.
+    const pieces: Buffer[] = [];
+    for (let o = 0; o < input.length; o += 1 << 19) pieces.push(input.subarray(o, o + (1 << 19)));
+    Object.defineProperty(process, 'stdin', { value: Readable.from(pieces), configurable: true });
+    Object.defineProperty(process, 'stdout', { value: sink, configurable: true });
+    let code: number;
+    try {
+      code = await run('qc', '-', '-o', '-');
+    } finally {
+      Object.defineProperty(process, 'stdin', stdin);
+      Object.defineProperty(process, 'stdout', stdout);
+    }
+    expect(code).toBe(0);
+    writeFileSync(path('piped.h5ad'), Buffer.concat(chunks));
+    const piped = await read('piped.h5ad');
+    expect(await run('qc', lotsH5ad, '-o', path('qc-file.h5ad'))).toBe(0);
+    const byFile = await read('qc-file.h5ad');
+    expect(piped.nObs).toBe(byFile.nObs);
+    expect(piped.nObs).toBeLessThan(1200);
+    expect(piped.obsNames).toEqual(byFile.obsNames);
+    expect(piped.X.data).toEqual(byFile.X.data);
+  });
+
   it('--config sets step parameters and flags override it', async () => {
     writeFileSync(path('cfg.json'), JSON.stringify({ neighbors: { nNeighbors: 10, nPcs: 10 } }));
     expect(await run('neighbors', path('pca.h5ad'), '--config', path('cfg.json'), '-o', path('g10.h5ad'))).toBe(0);
@@ -180,21 +202,21 @@ describe('cqamine step subcommands', () => {
   it('exits 2 on an unknown config key, 3 on a missing input, 4 when a prerequisite step is missing', async () => {
     writeFileSync(path('bad.json'), JSON.stringify({ umap: { minDistance: 0.1 } }));
     expect(await run('umap', path('clusters.h5ad'), '--config', path('bad.json'), '-o', path('never.h5ad'))).toBe(2);
-    expect(err).toMatch(/unknown config key 'umap.minDistance'/);
-    err = '';
+    expect(io.err).toMatch(/unknown config key 'umap.minDistance'/);
+    io.err = '';
     expect(await run('qc', path('missing.h5ad'), '-o', path('never.h5ad'))).toBe(3);
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toContain('missing.h5ad');
-    err = '';
+    expect(io.err.trim().split('\n')).toHaveLength(1);
+    expect(io.err).toContain('missing.h5ad');
+    io.err = '';
     expect(await run('cluster', path('norm.h5ad'), '-o', path('never.h5ad'))).toBe(4);
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(/^cqamine: cluster needs obsp\.snn; run neighbors first/);
-    err = '';
+    expect(io.err.trim().split('\n')).toHaveLength(1);
+    expect(io.err).toMatch(/^cqamine: cluster needs obsp\.snn; run neighbors first/);
+    io.err = '';
     expect(await run('umap', path('pca.h5ad'), '-o', path('never.h5ad'))).toBe(4);
-    expect(err).toMatch(/umap needs obsp\.distances/);
+    expect(io.err).toMatch(/umap needs obsp\.distances/);
     expect(await run('markers', path('norm.h5ad'), '-o', path('never.h5ad'))).toBe(4);
     expect(await run('normalize', path('qc.h5ad'), '--target-sum', 'abc', '-o', path('never.h5ad'))).toBe(2);
-    expect(await run('normalize', path('qc.h5ad'))).toBe(2); // no --out
+    expect(await run('normalize', path('qc.h5ad'))).toBe(2); // no --io.out
     expect(existsSync(path('never.h5ad'))).toBe(false);
   });
 });

@@ -26,7 +26,7 @@ describe('noreg snapshots (snapshot, not truth)', () => {
   it('seeded UMAP of 120 points (k = 10, 50 epochs)', async () => {
     const x = points();
     const knn = await knnExact(x, 10);
-    const emb = runUmapKernel(knn.indices, knn.distances, 120, 10, { ...RUN_UMAP_DEFAULTS, nEpochs: 50 }, createRng(1));
+    const emb = await runUmapKernel(knn.indices, knn.distances, 120, 10, { ...RUN_UMAP_DEFAULTS, nEpochs: 50 }, createRng(1));
     expect(round(emb.data.subarray(0, 40), 4)).toMatchSnapshot();
   });
 

@@ -8,20 +8,7 @@ import { simulateCohort } from '../../simulate/simulateCohort.js';
 import { SIMULATE_DEFAULTS, type SimulateParams, type SimCondition, type SimFormat } from '../../simulate/simulateParams.js';
 import { loggerFor } from '../context.js';
 import { writeJsonResult, writeResult } from '../output.js';
-
-/** Parses a finite number. */
-function toNumber(v: string): number {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`expected a number, got '${v}'`);
-  return x;
-}
-
-/** Parses an integer. */
-function toInt(v: string): number {
-  const x = toNumber(v);
-  if (!Number.isInteger(x)) throw new InvalidArgumentError(`expected an integer, got '${v}'`);
-  return x;
-}
+import { toInt, toNumber } from '../parse.js';
 
 /** Parses `N` or `MIN-MAX` cells per lot. */
 function toRange(v: string): [number, number] {

@@ -53,7 +53,7 @@ describe('runUmap on pbmc3k (Seurat PCs 1-10, k = 20)', () => {
   beforeAll(async () => {
     ({ pcs, cluster } = readSeuratPcs());
     knn = await knnExact(pcs, 20);
-    emb = runUmapKernel(knn.indices, knn.distances, knn.nRows, knn.k, { ...RUN_UMAP_DEFAULTS, nEpochs: 200 }, createRng(42));
+    emb = await runUmapKernel(knn.indices, knn.distances, knn.nRows, knn.k, { ...RUN_UMAP_DEFAULTS, nEpochs: 200 }, createRng(42));
   });
 
   it('keeps each Seurat cluster together: 15-NN label agreement in 2-D is >= 0.9 and within 0.03 of Seurat\'s UMAP', async () => {
@@ -80,9 +80,9 @@ describe('runUmap on pbmc3k (Seurat PCs 1-10, k = 20)', () => {
     const n = 500;
     const small = { ...RUN_UMAP_DEFAULTS, nEpochs: 30 };
     const k20 = await knnExact({ nRows: n, nCols: 10, data: pcs.data.slice(0, n * 10) }, 20);
-    const a = runUmapKernel(k20.indices, k20.distances, n, 20, small, createRng(7));
-    const b = runUmapKernel(k20.indices, k20.distances, n, 20, small, createRng(7));
-    const c = runUmapKernel(k20.indices, k20.distances, n, 20, small, createRng(8));
+    const a = await runUmapKernel(k20.indices, k20.distances, n, 20, small, createRng(7));
+    const b = await runUmapKernel(k20.indices, k20.distances, n, 20, small, createRng(7));
+    const c = await runUmapKernel(k20.indices, k20.distances, n, 20, small, createRng(8));
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
     expect(Array.from(c.data)).not.toEqual(Array.from(a.data));
   });
