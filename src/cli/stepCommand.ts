@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 import type { AnnDataLite } from '../core/adata.js';
 import type { Logger } from '../core/log.js';
 import { createRng } from '../core/rng.js';
@@ -103,6 +103,14 @@ async function stdinToFile(dir: string): Promise<string> {
   return path;
 }
 
+/** Copies a file to stdout, honouring back-pressure; stdout is left open (it is not ours to end). */
+async function copyToStdout(path: string): Promise<void> {
+  const stdout = process.stdout;
+  for await (const chunk of createReadStream(path)) {
+    if (!stdout.write(chunk as Buffer)) await once(stdout, 'drain');
+  }
+}
+
 /**
  * Registers a step command: `<name> IN -o OUT [--config FILE] [--seed N] [--threads N] ...flags`.
  *
@@ -141,7 +149,7 @@ export function registerStepCommand<F extends object>(program: Command, spec: St
       if (flags.out === '-') {
         const tmp = join(scratch!, 'out');
         await write(tmp, result, flags, input);
-        await pipeline(createReadStream(tmp), process.stdout, { end: false });
+        await copyToStdout(tmp);
       } else {
         await write(flags.out, result, flags, input);
       }
