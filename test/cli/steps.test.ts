@@ -194,6 +194,22 @@ describe('cqamine step subcommands', () => {
     expect(sameBytes(piped.X.indices, byFile.X.indices)).toBe(true);
   });
 
+  it('runs on a single converted sample (no lot column): HVGs without batches, --no-mads', async () => {
+    expect(await run('convert', fixture('lots', 'BM01'), path('bm01.h5ad'))).toBe(0);
+    expect(await run('qc', path('bm01.h5ad'), '--no-mads', '--min-genes', '200', '-o', path('bm01-qc.h5ad'))).toBe(0);
+    expect(await run('normalize', path('bm01-qc.h5ad'), '-o', path('bm01-norm.h5ad'))).toBe(0);
+    expect(await run('reduce', path('bm01-norm.h5ad'), '--n-top-genes', '300', '--n-comps', '10', '-o', path('bm01-pca.h5ad'))).toBe(0);
+    const a = await read('bm01-pca.h5ad');
+    const steps = Object.fromEntries(a.history.map((h) => [h.step, h.params as Record<string, unknown>]));
+    expect(steps.filter_cells).toMatchObject({ nmads: null, minGenes: 200 });
+    expect(steps.select_hvgs).toMatchObject({ batchKey: null, nTopGenes: 300 });
+    expect(a.obsm.X_pca.nCols).toBe(10);
+    const hv = a.var.require('highly_variable');
+    let n = 0;
+    if (hv.kind === 'bool') for (const v of hv.values) n += v;
+    expect(n).toBe(300);
+  });
+
   it('--config sets step parameters and flags override it', async () => {
     writeFileSync(path('cfg.json'), JSON.stringify({ neighbors: { nNeighbors: 10, nPcs: 10 } }));
     expect(await run('neighbors', path('pca.h5ad'), '--config', path('cfg.json'), '-o', path('g10.h5ad'))).toBe(0);

@@ -16,7 +16,8 @@ interface QcFlags {
   maxCounts?: number;
   maxPctMito?: number;
   nmads?: number;
-  noMads?: boolean;
+  /** False with --no-mads. */
+  mads: boolean;
   lotKey?: string;
   keepAll: boolean;
 }
@@ -45,8 +46,7 @@ export function registerQc(program: Command): Command {
       if (f.maxCounts !== undefined) fc.maxCounts = f.maxCounts;
       if (f.maxPctMito !== undefined) fc.maxPctMito = f.maxPctMito;
       if (f.nmads !== undefined) fc.nmads = f.nmads;
-      // commander sets `mads: false` for --no-mads.
-      if ((f as { mads?: boolean }).mads === false) fc.nmads = null;
+      if (!f.mads) fc.nmads = null;
       const withMetrics = await computeQcMetrics(adata, config.qc_metrics, rc);
       return filterCells(withMetrics, fc, rc);
     },
