@@ -5,8 +5,8 @@
  * atomically. Each command file only declares its flags and maps them onto config sections.
  *
  * Matrices across a chain: `X` stays the current matrix (log-normalized after `normalize`) and
- * `layers.counts` the raw counts. readH5ad puts one matrix in both, so a file holding a separate
- * `layers/counts` is read twice (counts first, then X as is) and the two are joined here.
+ * `layers.counts` the raw counts. The counts may sit in `layers/counts` or (scanpy style) in
+ * `raw/X`, so the file is read for its counts first, then for X as stored, and the two are joined.
  */
 import type { Command } from 'commander';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

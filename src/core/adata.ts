@@ -101,12 +101,14 @@ export class AnnDataLite {
 
   /** Cells `rows` (in that order); obsp graphs are dropped because they refer to the old cells. */
   subsetObs(rows: ArrayLike<number>): AnnDataLite {
+    const X = subsetRows(this.X, rows);
     const layers: Record<string, CsrMatrix> = {};
-    for (const [k, m] of Object.entries(this.layers)) layers[k] = subsetRows(m, rows);
+    // A layer that is X itself (counts before normalization) stays X itself, stored once.
+    for (const [k, m] of Object.entries(this.layers)) layers[k] = m === this.X ? X : subsetRows(m, rows);
     const obsm: Record<string, DenseMatrix> = {};
     for (const [k, m] of Object.entries(this.obsm)) obsm[k] = subsetDenseRows(m, rows);
     return new AnnDataLite({
-      X: subsetRows(this.X, rows),
+      X,
       obs: this.obs.subset(rows),
       var: this.var,
       layers,
@@ -120,12 +122,13 @@ export class AnnDataLite {
 
   /** Genes `cols` (increasing order keeps indices sorted); varm is subset too. */
   subsetVars(cols: ArrayLike<number>): AnnDataLite {
+    const X = subsetCols(this.X, cols);
     const layers: Record<string, CsrMatrix> = {};
-    for (const [k, m] of Object.entries(this.layers)) layers[k] = subsetCols(m, cols);
+    for (const [k, m] of Object.entries(this.layers)) layers[k] = m === this.X ? X : subsetCols(m, cols);
     const varm: Record<string, DenseMatrix> = {};
     for (const [k, m] of Object.entries(this.varm)) varm[k] = subsetDenseRows(m, cols);
     return new AnnDataLite({
-      X: subsetCols(this.X, cols),
+      X,
       obs: this.obs,
       var: this.var.subset(cols),
       layers,

@@ -398,8 +398,9 @@ function takeHistory(uns: Record<string, Json>): StepRecord[] {
 /**
  * Reads an `.h5ad` file into an AnnDataLite with the raw counts as `X`.
  *
- * - The counts are taken from `layers/counts`, else `raw/X`, else `X` (or `X` when `prefer: 'X'`);
- *   `countsSource` reports which. `X` and `layers.counts` are the same CSR object.
+ * - The counts are taken from `layers/counts`, else `raw/X`, else `X`; `countsSource` reports
+ *   which, and `X` and `layers.counts` are the same CSR object. With `prefer: 'X'` the stored X
+ *   is read as it is (e.g. log-normalized) and a stored `layers/counts` is kept beside it.
  * - When the counts come from `raw/X` and `raw/var` lists other genes than `var`, `raw/var` becomes
  *   `var` and `varm` and other layers (which follow the main var set) are dropped.
  * - obs/var dataframes: string, numeric, boolean and categorical columns (both categorical
@@ -441,7 +442,8 @@ export async function readH5ad(path: string, opts: Partial<ReadH5adOptions> = {}
     const layersGroup = getGroup(file, 'layers');
     if (layersGroup && sameVars) {
       for (const key of layersGroup.keys()) {
-        if (key === 'counts') continue;
+        // With prefer 'X' (a processed file), X stays as stored and a stored counts layer is kept.
+        if (key === 'counts' && source === 'layers/counts') continue;
         layers[key] = readMatrix(ctx, `layers/${key}`, nObs, nVars, 'nObs', 'nVars');
       }
     }
