@@ -44,7 +44,7 @@ export function renderMarkdown(results) {
       if (cw === undefined && sw === undefined) continue;
       out.push(`| ${step === 'total' ? '**sum of steps**' : step} | ${fmt(cw)} | ${fmt(sw)} | ${fmt(e.ratio[step], 2)} | ${fmt(cc)} | ${fmt(sc)} | ${fmt(e.ratioCpu[step], 2)} |`);
     }
-    if (cli?.total !== undefined) out.push(`| cqamine run (CLI, wall) | ${fmt(cli.total)} | | | | | |`);
+    if (cli?.total !== undefined) out.push(`| cqamine run (CLI, whole process) | ${fmt(cli.total)} | | | ${fmt(cli.totalCpu)} | | |`);
     out.push('');
     const rss = (t) => (t?.peakRssMb ? `${Math.round(t.peakRssMb)} MB` : '-');
     out.push(`Peak RSS: cqamine ${rss(c)}${cli ? ` (CLI run ${rss(cli)})` : ''}, scran.js ${rss(s)}${s?.wasmHeapMb ? ` (Wasm heap ${Math.round(s.wasmHeapMb)} MB)` : ''}.`);

@@ -5,6 +5,7 @@
  *   npm run build
  *   node benchmarks/compare/run.mjs --sizes 5k,20k,50k [--reps 3] [--threads 1|2|1,2] [--tools cqamine,scranjs]
  *        [--timeout-min 30] [--tag NAME] [--no-cli]
+ *   (--tools cli times only the whole `cqamine run`)
  *
  * For each size, repetition and thread count the two tools run one after the other (cqamine,
  * then scran.js, then cqamine again ...), each in a fresh child process (cqamineChild.mjs,
@@ -76,16 +77,18 @@ const tools = opt.tools.split(',').map((s) => s.trim()).filter(Boolean);
 const threadList = opt.threads.split(',').map(Number);
 const timeoutSec = Math.round(Number(opt['timeout-min']) * 60);
 for (const s of sizes) if (!(s in SIZES) && s !== 'pbmc3k') throw new Error(`unknown size '${s}' (known: ${Object.keys(SIZES).join(', ')}, pbmc3k)`);
-for (const t of tools) if (t !== 'cqamine' && t !== 'scranjs') throw new Error(`unknown tool '${t}' (known: cqamine, scranjs)`);
+for (const t of tools) if (!['cqamine', 'scranjs', 'cli'].includes(t)) throw new Error(`unknown tool '${t}' (known: cqamine, scranjs, cli = only \`cqamine run\`)`);
 if (!existsSync(join(root, 'dist', 'io', 'loadLots.js'))) throw new Error('dist/ is missing: run `npm run build` first');
 
 /** Parses `/usr/bin/time -v` output: peak RSS (MB) and elapsed seconds. */
 function parseTimeV(stderr) {
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
   const el = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)/.exec(stderr);
+  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
   let secs = null;
   if (el) secs = el[1].split(':').reduce((s, p) => s * 60 + Number(p), 0);
-  return { rssMb: rss ? Number(rss[1]) / 1024 : null, wall: secs };
+  return { rssMb: rss ? Number(rss[1]) / 1024 : null, wall: secs, cpu: user && sys ? Number(user[1]) + Number(sys[1]) : null };
 }
 
 /** Runs a command under `time -v` and `timeout`; returns status, time -v figures, stderr tail. */
@@ -205,10 +208,10 @@ function runCli(size, threads, rep, sheet) {
   console.error(`[bench] cqamine run (CLI) ${size} threads=${threads} rep=${rep + 1}`);
   const r = runBounded('node', ['--max-old-space-size=16384', 'bin/cqamine.js', '--quiet', 'run', '--samples', sheet, '--readout', 'vegf_hypoxia',
     '--out', outDir, '--threads', String(threads)]);
-  const rec = { tool: 'cqamine-cli', size, threads, rep, status: r.killed ? 'timeout' : r.status === 0 ? 'ok' : 'failed', timeWall: r.tv.wall, timeRssMb: r.tv.rssMb };
+  const rec = { tool: 'cqamine-cli', size, threads, rep, status: r.killed ? 'timeout' : r.status === 0 ? 'ok' : 'failed', timeWall: r.tv.wall, timeCpu: r.tv.cpu, timeRssMb: r.tv.rssMb };
   if (rec.status === 'failed') rec.error = r.tail;
   rmSync(outDir, { recursive: true, force: true });
-  console.error(`[bench]   -> ${rec.status} wall ${rec.timeWall} s, rss ${Math.round(rec.timeRssMb ?? 0)} MB`);
+  console.error(`[bench]   -> ${rec.status} wall ${rec.timeWall} s, cpu ${rec.timeCpu} s, rss ${Math.round(rec.timeRssMb ?? 0)} MB`);
   return rec;
 }
 
@@ -220,7 +223,7 @@ function summarize() {
     for (const threads of threadList) {
       const key = `${size}/t${threads}`;
       const entry = { size, threads, tools: {}, ratio: {}, ratioCpu: {}, agreement: results.datasets[size]?.agreement?.[`t${threads}`] ?? null };
-      for (const tool of [...tools, 'cqamine-cli']) {
+      for (const tool of [...tools.filter((t) => t !== 'cli'), 'cqamine-cli']) {
         const runs = results.runs.filter((r) => r.size === size && r.threads === threads && r.tool === tool);
         if (runs.length === 0) continue;
         const ok = runs.filter((r) => r.status === 'ok');
@@ -237,7 +240,10 @@ function summarize() {
           t.knnMethod = ok[0].knnMethod;
           if (ok[0].heapMb !== undefined) t.wasmHeapMb = Math.max(...ok.map((r) => r.heapMb));
         }
-        if (ok.length && tool === 'cqamine-cli') t.total = median(ok.map((r) => r.timeWall));
+        if (ok.length && tool === 'cqamine-cli') {
+          t.total = median(ok.map((r) => r.timeWall));
+          t.totalCpu = median(ok.map((r) => r.timeCpu));
+        }
         t.peakRssMb = ok.length ? Math.max(...ok.map((r) => r.timeRssMb ?? r.peakRssMb)) : null;
         t.loadavg = ok.length ? median(ok.map((r) => r.loadavg?.[0])) : null;
         entry.tools[tool] = t;
@@ -306,6 +312,7 @@ for (const size of sizes) {
   for (let rep = 0; rep < reps; rep++) {
     for (const threads of threadList) {
       for (const tool of tools) {
+        if (tool === 'cli') continue;
         if (gaveUp.has(`${tool}/${threads}`)) continue;
         const rec = runChild(tool, size, threads, rep, sheet, epochs);
         results.runs.push(rec);
@@ -313,7 +320,7 @@ for (const size of sizes) {
         if (rec.status !== 'ok') gaveUp.add(`${tool}/${threads}`);
         save();
       }
-      if (hasCli && tools.includes('cqamine') && size !== 'pbmc3k') {
+      if (hasCli && (tools.includes('cqamine') || tools.includes('cli')) && size !== 'pbmc3k') {
         results.runs.push(runCli(size, threads, rep, sheet));
         save();
       }
