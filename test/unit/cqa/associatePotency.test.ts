@@ -64,7 +64,7 @@ describe('associatePotency step', () => {
     const tables = cqaTables(res);
     expect(Object.keys(tables)).toEqual(['composition.tsv', 'cluster_association.tsv', 'gene_association.tsv', 'cqa_candidates.tsv']);
     expect(formatTable(tables['cluster_association.tsv'], 'tsv').split('\n')[0]).toBe('readout\tcluster\tn_lots\trho\tpval\tpadj\tpearson_r\tmodel_coef\tmodel_pval\tloo_min_abs_rho\tloo_sign_flips');
-    expect(formatTable(tables['cqa_candidates.tsv'], 'tsv').split('\n')[0]).toBe('readout\trank\tgene\tgene_id\tcluster\tscore\tdirection\tmarker_log2fc\tmarker_auc\tmarker_padj\tcluster_rho\tcluster_padj\tgene_rho\tgene_pval\tgene_padj\tloo_min_abs_rho');
+    expect(formatTable(tables['cqa_candidates.tsv'], 'tsv').split('\n')[0]).toBe('readout\trank\tgene\tgene_id\tcluster\tscore\tmarker_log2fc\tmarker_auc\tmarker_padj\tcluster_rho\tcluster_padj\tgene_rho\tgene_pval\tgene_padj\tdirection\tloo_min_abs_rho');
     expect(formatTable(tables['composition.tsv'], 'tsv').split('\n').length).toBe(1 + 66 + 1);
   });
 
