@@ -11,6 +11,7 @@ import { main } from '../../src/cli/main.js';
 import { setOutputSinks } from '../../src/cli/output.js';
 import { fixture, sharedData, tempDir, testOutputDir } from '../helpers/paths.js';
 import { inspectPage, loadPlaywright, withChromium } from '../helpers/browser.js';
+import { adjustedRandIndex } from '../helpers/compare.js';
 
 let out = '';
 let restore: () => void = () => {};
@@ -79,6 +80,20 @@ describe('cqamine run on the bundled cohort', () => {
     expect(manifest.inputs.length).toBeGreaterThanOrEqual(1 + 11 * 3);
     expect(manifest.outputs.map((o: { path: string }) => o.path).sort()).toEqual(RESULT_FILES.filter((f) => f !== 'manifest.json'));
     expect(manifest.outputs.every((o: { sha256: string }) => /^[0-9a-f]{64}$/.test(o.sha256))).toBe(true);
+  });
+
+  it('removes the planted low-quality cells and recovers the true subpopulations (ARI >= 0.9)', () => {
+    const truth = new Map(readTsv(fixture('lots', 'truth', 'cells.tsv')).map((t) => [`${t.lot}:${t.barcode}`, t]));
+    const cells = readTsv(join(outA, 'cells.tsv'));
+    const lowQuality = cells.filter((c) => truth.get(c.cell)!.low_quality === '1');
+    expect(lowQuality.length).toBeGreaterThan(100);
+    const removed = lowQuality.filter((c) => c.passed_qc === 'false').length;
+    expect(removed / lowQuality.length).toBeGreaterThanOrEqual(0.9);
+    const kept = cells.filter((c) => c.passed_qc === 'true');
+    // Normal cells lost to QC stay few (< 5%).
+    expect(cells.length - lowQuality.length - kept.length + (lowQuality.length - removed)).toBeLessThan(0.05 * cells.length);
+    const ari = adjustedRandIndex(kept.map((c) => c.cluster), kept.map((c) => truth.get(c.cell)!.subpopulation));
+    expect(ari).toBeGreaterThanOrEqual(0.9);
   });
 
   it('finds the planted potency subpopulation as the top vegf_hypoxia cluster, with LRRC75A among the top 5 candidates', () => {
