@@ -6,7 +6,7 @@ import type { DenseMatrix } from '../core/dense.js';
 import { parallelMap, splitRange, toShared } from '../core/parallel.js';
 
 /** Rows per task; the partition depends only on n, so results never depend on the thread count. */
-export const ROWS_PER_TASK = 4096;
+export const ROWS_PER_TASK = 1024;
 
 /** Number of row-block tasks for n rows (fixed for a given n). */
 export function rowTaskCount(n: number): number {

@@ -27,7 +27,7 @@ export interface FindNeighborsParams {
   useRep: string;
   /** 'exact' (blocked brute force), 'hnsw' (approximate) or 'auto' (exact below `exactMaxCells`). @default 'auto' */
   method: 'auto' | 'exact' | 'hnsw';
-  /** With method 'auto', cell count from which the approximate index is used. @default 50000 */
+  /** With method 'auto', cell count from which the approximate index is used (exact kNN is O(n^2)). @default 20000 */
   exactMaxCells: number;
   /** SNN Jaccard values below this are set to 0 (Seurat prune.SNN). @default 1/15 */
   pruneSnn: number;
@@ -39,7 +39,7 @@ export const FIND_NEIGHBORS_DEFAULTS: FindNeighborsParams = {
   nPcs: null,
   useRep: 'X_pca',
   method: 'auto',
-  exactMaxCells: 50_000,
+  exactMaxCells: 20_000,
   pruneSnn: 1 / 15,
 };
 

@@ -15,6 +15,7 @@
 import { AnnDataLite } from '../core/adata.js';
 import type { Json } from '../core/adata.js';
 import { AnalysisError, InputError } from '../core/errors.js';
+import type { CsrMatrix } from '../core/sparse.js';
 import { categoricalFrom, columnStrings } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
 import { createRng } from '../core/rng.js';
@@ -87,6 +88,11 @@ function whichNonZero(mask: ArrayLike<number>): Int32Array {
   return out;
 }
 
+/** An all-zero CSR matrix of the given shape (a placeholder that holds no data). */
+function emptyCsr(nRows: number, nCols: number): CsrMatrix {
+  return { format: 'csr', nRows, nCols, indptr: new Uint32Array(nRows + 1), indices: new Int32Array(0), data: new Float32Array(0) };
+}
+
 /** Numeric values of a bool obs column. */
 function boolColumn(adata: AnnDataLite, key: string): Uint8Array {
   const c = adata.obs.require(key);
@@ -148,9 +154,11 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   const sheet = await timed('read_samples', () => readSampleSheet(run.samples!));
   const readoutNames = chooseReadouts(sheet, run.readouts);
   const loaded = await timed('load_lots', () => loadLots(sheet, { join: run.join }, log));
+  const lots = loaded.lots;
 
   // 2. QC on every cell; verdicts stay in obs for cells.tsv.
   let all = await timed('qc_metrics', () => computeQcMetrics(loaded.adata, config.qc_metrics, ctx));
+  (loaded as { adata?: AnnDataLite }).adata = undefined;
   all = await timed('filter_cells', () => filterCells(all, { ...config.filter_cells, lotKey: 'lot', subset: false }, ctx));
   const lotInfo = lotCodes(all.obs, 'lot');
   const passed = boolColumn(all, 'passed_qc');
@@ -192,6 +200,9 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   // the choice of condition do not change it).
   const passedRows = whichNonZero(Uint8Array.from(inAnalysis, (v, i) => v | inOther[i]));
   let cells = withoutUnusedLots(all.subsetObs(passedRows));
+  // From here `all` serves only its obs (cells.tsv): drop its matrix so the full counts are not
+  // held beside the QC-passed copy (peak memory).
+  all = all.with({ X: emptyCsr(all.nObs, all.nVars), layers: {} });
   cells = await timed('filter_genes', () => filterGenes(cells, config.filter_genes, ctx));
   cells = await timed('log_normalize', () => logNormalize(cells, config.log_normalize, ctx));
   const analysedInCells = whichNonZero(Uint8Array.from(passedRows, (i) => inAnalysis[i]));
@@ -290,7 +301,7 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   const qcTable = { ...(all.uns.qc_filter as Record<string, Json>), cells_pooled: pooledPerLot(lotInfo.labels, cellLots, poolRows) };
 
   return {
-    config, sheet, lots: loaded.lots, allCells: all, cellPool, cellCluster: allCluster, cellUmap, pool, clusterNames,
+    config, sheet, lots, allCells: all, cellPool, cellCluster: allCluster, cellUmap, pool, clusterNames,
     qcTable, markerStats, markers, composition, conditionMapping, readouts, association, notes, timings,
   };
 }
