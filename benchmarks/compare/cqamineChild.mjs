@@ -21,47 +21,23 @@ import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
+import { createStepTimer, parseChildArgs } from './childTimer.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = (p) => pathToFileURL(join(root, 'dist', p)).href;
 
-const { values: args } = parseArgs({
-  options: {
-    samples: { type: 'string' },
-    threads: { type: 'string', default: '1' },
-    resolution: { type: 'string', default: '0.8' },
-    epochs: { type: 'string', default: '500' },
-    out: { type: 'string' },
-    labels: { type: 'string' },
-  },
-});
-
+const args = parseChildArgs();
 const threads = Number(args.threads);
 const resolution = Number(args.resolution);
 const nEpochs = Number(args.epochs);
-const steps = {};
-const cpu = {};
-const rssAfter = {};
 const digests = {};
 const loadStart = loadavg()[0];
-
-/**
- * Runs `fn`, records wall-clock and CPU seconds (user + system of every thread of the process,
- * workers included) under `name`, returns its value. CPU seconds stay meaningful on a busy machine.
- */
-async function timed(name, fn) {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const v = await fn();
-  steps[name] = (performance.now() - t0) / 1000;
-  const c = process.cpuUsage(c0);
-  cpu[name] = (c.user + c.system) / 1e6;
-  // Resident and peak-so-far MB after the step: where the memory goes.
-  rssAfter[name] = [Math.round(process.memoryUsage().rss / 2 ** 20), Math.round(process.resourceUsage().maxRSS / 1024)];
-  return v;
-}
+// Resident and peak-so-far MB after each step: where the memory goes.
+const { steps, cpu, memory: rssAfter, timed } = createStepTimer(() => [
+  Math.round(process.memoryUsage().rss / 2 ** 20),
+  Math.round(process.resourceUsage().maxRSS / 1024),
+]);
 
 /** sha256 (first 16 hex) of a typed array's bytes: thread-count invariance checks. */
 function digest(a) {

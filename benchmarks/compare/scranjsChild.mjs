@@ -19,39 +19,16 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
+import { createStepTimer, parseChildArgs } from './childTimer.mjs';
 
-const { values: args } = parseArgs({
-  options: {
-    samples: { type: 'string' },
-    threads: { type: 'string', default: '1' },
-    resolution: { type: 'string', default: '0.8' },
-    epochs: { type: 'string', default: '500' },
-    out: { type: 'string' },
-    labels: { type: 'string' },
-  },
-});
-
+const args = parseChildArgs();
 const threads = Number(args.threads);
 const resolution = Number(args.resolution);
 const epochs = Number(args.epochs);
-const steps = {};
-const cpu = {};
-const heapAfter = {};
 const loadStart = loadavg()[0];
-
-/** Runs `fn`, records wall and CPU (all threads) seconds under `name`, returns its value. */
-async function timed(name, fn) {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const v = await fn();
-  steps[name] = (performance.now() - t0) / 1000;
-  const c = process.cpuUsage(c0);
-  cpu[name] = (c.user + c.system) / 1e6;
-  heapAfter[name] = scran.heapSize() / 2 ** 20;
-  return v;
-}
+// WebAssembly heap MB after each step (scran.js's memory lives there).
+const { steps, cpu, memory: heapAfter, timed } = createStepTimer(() => scran.heapSize() / 2 ** 20);
 
 /** Lines of a text file, gunzipped when it ends in .gz. */
 function readLines(path) {
