@@ -1,20 +1,25 @@
 /**
- * UMAP embedding (McInnes, Healy & Melville 2018) through umap-js, the one adapter to that
- * library. umap-js is fed our own kNN (`setPrecomputedKNN`), so it skips its approximate search
- * and builds, from those lists, the same fuzzy simplicial set as `computeConnectivities` (smooth
- * kNN distances + fuzzy union). Randomness (initial layout, negative sampling) comes from our Rng
- * through umap-js's `random` option, so a seed fixes the embedding.
+ * UMAP embedding (McInnes, Healy & Melville 2018). The fuzzy simplicial set is ours
+ * (`computeConnectivities`: smooth kNN distances + fuzzy union, the same graph umap-js builds
+ * from our kNN lists), the curve parameters a, b come from umap-js (`findABParams`), and the
+ * layout is optimised here: the stochastic gradient descent of umap-learn's
+ * `optimize_layout_euclidean` (attractive moves along edges sampled in proportion to their
+ * weight, `negativeSampleRate` repulsive samples each, gradients clipped at 4, learning rate
+ * decaying linearly). umap-js runs the same loop on nested JS arrays and took 3-5x scran.js's
+ * time (benchmarks/compare); on typed arrays the loop is several times faster. Randomness
+ * (uniform initial layout in [-10, 10], negative samples) comes from our Rng, so a seed fixes the
+ * embedding.
  *
- * Defaults: minDist 0.3 (Seurat `RunUMAP`; scanpy uses 0.5), spread 1, nEpochs from umap-js's
- * size rule (500 up to 2,500 cells, 400 up to 5,000, 300 up to 7,500, else 200 — the 200 for large
- * n matches umap-learn's cap).
+ * Defaults: minDist 0.3 (Seurat `RunUMAP`; scanpy uses 0.5), spread 1, nEpochs by umap-js's size
+ * rule (500 up to 2,500 cells, 400 up to 5,000, 300 up to 7,500, else 200 — umap-learn's cap).
  */
-import { UMAP } from 'umap-js';
+import { findABParams } from 'umap-js/dist/umap.js';
 import type { DenseMatrix } from '../core/dense.js';
 import type { CsrMatrix } from '../core/sparse.js';
 import type { Rng } from '../core/rng.js';
 import { defineStep } from '../core/step.js';
 import { AnalysisError, UsageError } from '../core/errors.js';
+import { computeConnectivities } from '../neighbors/computeConnectivities.js';
 
 /** Parameters of {@link runUmap}. */
 export interface RunUmapParams {
@@ -37,6 +42,14 @@ export const RUN_UMAP_DEFAULTS: RunUmapParams = { nComponents: 2, minDist: 0.3, 
 
 /** Epochs between yields to the event loop. */
 const EPOCHS_PER_YIELD = 10;
+
+/** umap-js's default epoch count for n cells. */
+export function defaultEpochs(n: number): number {
+  return n <= 2500 ? 500 : n <= 5000 ? 400 : n <= 7500 ? 300 : 200;
+}
+
+/** Gradient clip of umap-learn. */
+const CLIP = 4;
 
 /**
  * Kernel: UMAP layout from kNN lists.
@@ -62,44 +75,78 @@ export async function runUmapKernel(
   progress?: (fraction: number) => void,
 ): Promise<DenseMatrix> {
   if (n <= k) throw new Error(`UMAP needs more cells (${n}) than neighbours (${k})`);
-  const umap = new UMAP({
-    nComponents: p.nComponents,
-    nNeighbors: k,
-    minDist: p.minDist,
-    spread: p.spread,
-    nEpochs: p.nEpochs ?? undefined,
-    negativeSampleRate: p.negativeSampleRate,
-    learningRate: p.learningRate,
-    random: () => rng.next(),
-  });
-  // umap-js wants number[][] for the kNN: this adapter is the only place that converts, costing
-  // two n x k arrays of doubles plus one small array object per cell (about 16 n k bytes).
-  const knnI: number[][] = new Array(n);
-  const knnD: number[][] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    knnI[i] = Array.from(indices.subarray(i * k, (i + 1) * k));
-    knnD[i] = Array.from(distances.subarray(i * k, (i + 1) * k));
+  const graph = computeConnectivities(indices, distances, n, k);
+  const nEpochs = p.nEpochs ?? defaultEpochs(n);
+  const dim = p.nComponents;
+  const { a, b } = findABParams(p.spread, p.minDist);
+
+  // Edges of the symmetric graph; weights below max / nEpochs would never be sampled (umap-learn).
+  const nnz = graph.indptr[n];
+  let wMax = 0;
+  for (let e = 0; e < nnz; e++) if (graph.data[e] > wMax) wMax = graph.data[e];
+  let m = 0;
+  for (let e = 0; e < nnz; e++) if (graph.data[e] >= wMax / nEpochs) m++;
+  const head = new Int32Array(m);
+  const tail = new Int32Array(m);
+  const epochsPerSample = new Float64Array(m);
+  for (let i = 0, t = 0; i < n; i++) {
+    for (let e = graph.indptr[i]; e < graph.indptr[i + 1]; e++) {
+      if (graph.data[e] < wMax / nEpochs) continue;
+      head[t] = i;
+      tail[t] = graph.indices[e];
+      epochsPerSample[t] = wMax / graph.data[e];
+      t++;
+    }
   }
-  umap.setPrecomputedKNN(knnI, knnD);
-  // With precomputed neighbours umap-js reads only X.length (and keeps X for `transform`, unused
-  // here), so empty rows stand in for the data instead of another n x d copy.
-  const placeholder: number[][] = new Array(n);
-  for (let i = 0; i < n; i++) placeholder[i] = [];
-  // Epoch by epoch rather than fit(): the event loop gets a turn every few epochs (long layouts
-  // would otherwise block it for minutes) and progress can be reported. Same result as fit().
-  const nEpochs = umap.initializeFit(placeholder);
+  const epochsPerNegative = new Float64Array(m);
+  for (let t = 0; t < m; t++) epochsPerNegative[t] = epochsPerSample[t] / p.negativeSampleRate;
+  const nextSample = Float64Array.from(epochsPerSample);
+  const nextNegative = Float64Array.from(epochsPerNegative);
+
+  const emb = new Float64Array(n * dim);
+  for (let t = 0; t < emb.length; t++) emb[t] = rng.next() * 20 - 10;
+
   for (let epoch = 0; epoch < nEpochs; epoch++) {
-    umap.step();
+    const alpha = p.learningRate * (1 - epoch / nEpochs);
+    for (let t = 0; t < m; t++) {
+      if (nextSample[t] > epoch) continue;
+      const j = head[t] * dim;
+      let kk = tail[t] * dim;
+      let d2 = 0;
+      for (let c = 0; c < dim; c++) { const diff = emb[j + c] - emb[kk + c]; d2 += diff * diff; }
+      // Attraction: d/dd of log(1 / (1 + a d^(2b))).
+      const attract = d2 > 0 ? (-2 * a * b * Math.pow(d2, b - 1)) / (a * Math.pow(d2, b) + 1) : 0;
+      for (let c = 0; c < dim; c++) {
+        let g = attract * (emb[j + c] - emb[kk + c]);
+        g = g > CLIP ? CLIP : g < -CLIP ? -CLIP : g;
+        emb[j + c] += g * alpha;
+        emb[kk + c] -= g * alpha;
+      }
+      nextSample[t] += epochsPerSample[t];
+      const nNeg = Math.floor((epoch - nextNegative[t]) / epochsPerNegative[t]);
+      for (let s = 0; s < nNeg; s++) {
+        const other = rng.int(n);
+        if (other === head[t]) continue;
+        kk = other * dim;
+        d2 = 0;
+        for (let c = 0; c < dim; c++) { const diff = emb[j + c] - emb[kk + c]; d2 += diff * diff; }
+        // Repulsion, with umap-learn's 0.001 guard against division by zero.
+        const repel = d2 > 0 ? (2 * b) / ((0.001 + d2) * (a * Math.pow(d2, b) + 1)) : 0;
+        for (let c = 0; c < dim; c++) {
+          let g = repel > 0 ? repel * (emb[j + c] - emb[kk + c]) : CLIP;
+          g = g > CLIP ? CLIP : g < -CLIP ? -CLIP : g;
+          emb[j + c] += g * alpha;
+        }
+      }
+      nextNegative[t] += nNeg * epochsPerNegative[t];
+    }
     if (epoch % EPOCHS_PER_YIELD === EPOCHS_PER_YIELD - 1) {
       progress?.((epoch + 1) / nEpochs);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
   progress?.(1);
-  const emb = umap.getEmbedding();
-  const out = new Float32Array(n * p.nComponents);
-  for (let i = 0; i < n; i++) for (let c = 0; c < p.nComponents; c++) out[i * p.nComponents + c] = emb[i][c];
-  return { nRows: n, nCols: p.nComponents, data: out };
+  return { nRows: n, nCols: dim, data: Float32Array.from(emb) };
 }
 
 /**
@@ -158,7 +205,7 @@ export const runUmap = defineStep<RunUmapParams>({
     const knn = knnFromDistanceCsr(d);
     if (adata.nObs <= knn.k) throw new AnalysisError(`umap needs more cells (${adata.nObs}) than neighbours (${knn.k})`);
     const emb = await runUmapKernel(knn.indices, knn.distances, adata.nObs, knn.k, p, ctx.rng, ctx.progress);
-    ctx.log.info({ k: knn.k, nEpochs: p.nEpochs ?? 'umap-js rule' }, 'umap done');
+    ctx.log.info({ k: knn.k, nEpochs: p.nEpochs ?? defaultEpochs(adata.nObs) }, 'umap done');
     return adata.with({
       obsm: { ...adata.obsm, X_umap: emb },
       uns: { ...adata.uns, umap: { params: { min_dist: p.minDist, spread: p.spread, n_components: p.nComponents, n_epochs: p.nEpochs } } },
