@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { simulateCohort } from '../../simulate/simulateCohort.js';
-import { SIMULATE_DEFAULTS, type SimulateParams, type SimCondition, type SimFormat } from '../../simulate/simulateParams.js';
+import { SIMULATE_DEFAULTS, type SimulateParams, type SimCondition } from '../../simulate/simulateParams.js';
 import { loggerFor } from '../context.js';
 import { writeJsonResult, writeResult } from '../output.js';
 import { toInt, toNumber } from '../parse.js';
@@ -24,29 +24,13 @@ function toConditions(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
-interface SimulateFlags {
+/** Flags: the simulator's parameters, with the cell range as one option and the output folder. */
+type SimulateFlags = Omit<SimulateParams, 'cellsMin' | 'cellsMax' | 'potencyMin' | 'potencyMax' | 'conditions'> & {
   out: string;
-  lots: number;
   cellsPerLot: [number, number];
-  genes: number;
-  seed: number;
-  subpops: number;
-  marker: string;
-  markerLog2Fold: number;
-  effect: number;
-  intercept: number;
-  noiseSd: number;
-  concentration: number;
-  batchSd: number;
-  lowQualityRate: number;
-  doubletRate: number;
-  depth: number;
-  format: SimFormat;
-  mixedFormats: boolean;
   conditions: string[];
-  gzipLevel: number;
   json: boolean;
-}
+};
 
 /** Registers `simulate` on the program. */
 export function registerSimulate(program: Command): Command {
@@ -77,31 +61,11 @@ export function registerSimulate(program: Command): Command {
     .option('--json', 'print a JSON summary on stdout', false)
     .action(async (flags: SimulateFlags, cmd: Command) => {
       const log = loggerFor(cmd).child({ command: 'simulate' });
-      const params: Partial<SimulateParams> = {
-        lots: flags.lots,
-        cellsMin: flags.cellsPerLot[0],
-        cellsMax: flags.cellsPerLot[1],
-        genes: flags.genes,
-        seed: flags.seed,
-        subpops: flags.subpops,
-        marker: flags.marker,
-        markerLog2Fold: flags.markerLog2Fold,
-        effect: flags.effect,
-        intercept: flags.intercept,
-        noiseSd: flags.noiseSd,
-        concentration: flags.concentration,
-        batchSd: flags.batchSd,
-        lowQualityRate: flags.lowQualityRate,
-        doubletRate: flags.doubletRate,
-        depth: flags.depth,
-        format: flags.format,
-        mixedFormats: flags.mixedFormats,
-        conditions: flags.conditions as SimCondition[],
-        gzipLevel: flags.gzipLevel,
-      };
-      const r = await simulateCohort(flags.out, params, { log });
+      const { out, cellsPerLot, conditions, json, ...rest } = flags;
+      const params: Partial<SimulateParams> = { ...rest, cellsMin: cellsPerLot[0], cellsMax: cellsPerLot[1], conditions: conditions as SimCondition[] };
+      const r = await simulateCohort(out, params, { log });
       log.info({ ms: Math.round(r.ms), nCells: r.nCells, nnz: r.nnz, samples: r.samples.length }, 'finished');
-      if (flags.json) {
+      if (json) {
         writeJsonResult({ out: r.outDir, samples: r.samples.length, n_cells: r.nCells, nnz: r.nnz, potency_subpop: r.potencySubpop, marker: r.params.marker, seconds: Math.round(r.ms) / 1000 });
       } else {
         writeResult(`wrote ${r.samples.length} samples (${r.nCells} cells) to ${r.outDir}; potency subpopulation ${r.potencySubpop}, marker ${r.params.marker}`);

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { read10xH5 } from '../../../src/io/read10xH5.js';
 import { read10xMtx } from '../../../src/io/read10xMtx.js';
-import { InputError } from '../../../src/core/errors.js';
 import { checkCompressed, nnzOf, toDenseArray } from '../../../src/core/sparse.js';
 import { columnStrings } from '../../../src/core/frame.js';
 import { fixture, sharedData } from '../../helpers/paths.js';
+import { inputError } from '../../helpers/expectInputError.js';
 
 const V3 = sharedData('10x_formats', 'v3_h5', 'filtered_feature_bc_matrix.h5');
 const V2 = sharedData('10x_formats', 'v2_h5', 'filtered_gene_bc_matrices_h5.h5');
@@ -24,17 +24,6 @@ function total(data: Float32Array): number {
   return s;
 }
 
-/** Runs `fn` and returns the InputError it throws (fails the test otherwise). */
-async function inputError(fn: () => Promise<unknown>): Promise<InputError> {
-  try {
-    await fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    expect((e as InputError).exitCode).toBe(3);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, nothing was thrown');
-}
 
 describe('read10xH5', () => {
   it('reads the CellRanger v3 file as 1,107 cells x 507 genes, nnz 23,866, total 41,549', async () => {

@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { readH5ad } from '../../../src/io/readH5ad.js';
-import { InputError } from '../../../src/core/errors.js';
 import { checkCompressed, nnzOf, toDenseArray } from '../../../src/core/sparse.js';
 import type { Column } from '../../../src/core/frame.js';
 import { fixture, sharedData } from '../../helpers/paths.js';
+import { inputError } from '../../helpers/expectInputError.js';
 
 const PBMC68K = sharedData('pbmc68k_reduced', '10x_pbmc68k_reduced.h5ad');
 const KANG = sharedData('kang2018_ifnb_2000cells', 'kang2018_ifnb_2000cells.h5ad');
 const tiny = (name: string): string => fixture('tiny', 'h5', name);
 
-/** Runs `fn` and returns the InputError it throws (fails the test otherwise). */
-async function inputError(fn: () => Promise<unknown>): Promise<InputError> {
-  try {
-    await fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    expect((e as InputError).exitCode).toBe(3);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, nothing was thrown');
-}
 
 /** Count per category label. */
 function tally(c: Column | undefined): Record<string, number> {

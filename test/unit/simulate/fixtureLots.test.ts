@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { main } from '../../../src/cli/main.js';
 import { setOutputSinks } from '../../../src/cli/output.js';
 import { fixture, tempDir } from '../../helpers/paths.js';
+import { digestTree } from '../../helpers/digestTree.js';
 
-/** SHA-256 of every file under `dir`, by relative path. */
-function digestTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 describe('fixtures/lots', () => {
   it('is exactly what the command in fixtures/README.md regenerates', async () => {

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { simulateCohort, type SimulateResult } from '../../../src/simulate/simulateCohort.js';
 import { planCohort } from '../../../src/simulate/planCohort.js';
@@ -12,6 +11,7 @@ import { readH5ad } from '../../../src/io/readH5ad.js';
 import { OutputError, UsageError } from '../../../src/core/errors.js';
 import type { AnnDataLite } from '../../../src/core/adata.js';
 import { tempDir } from '../../helpers/paths.js';
+import { digestTree } from '../../helpers/digestTree.js';
 
 /** Rows of a TSV file as records. */
 function readTsv(path: string): Record<string, string>[] {
@@ -69,19 +69,6 @@ function median(x: ArrayLike<number>): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** SHA-256 of every file under `dir`, by relative path. */
-function digestTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 describe('simulateCohort: default-like cohort (11 lots x 200 cells x 1000 genes)', () => {
   let dir: string;
