@@ -11,8 +11,9 @@ import { InputError, UsageError } from '../core/errors.js';
 import { Frame, columnStrings, concatColumns, type Column } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
-import { allocIndptr, nnzOf, sortRowSegment, vstackCsr, type CsrMatrix } from '../core/sparse.js';
+import { allocIndptr, nnzOf, sortRowSegment, type CsrMatrix, type Indptr } from '../core/sparse.js';
 import { makeNamesUnique } from './makeNamesUnique.js';
+import { peekNnz } from './peekNnz.js';
 import { readMatrix, type MatrixFormat } from './readMatrix.js';
 import type { SampleSheet } from './readSampleSheet.js';
 
@@ -51,38 +52,96 @@ export interface LoadLotsResult {
 }
 
 /**
- * Remaps the columns of `m` through `map` (old column -> new column, -1 = drop) into a matrix with
- * `nCols` columns. Rows are re-sorted only when the map is not increasing on the kept columns.
+ * The merged entries of all lots, filled lot by lot: `indices`/`data` hold each lot's own CSR
+ * entries (its own column numbers) back to back from `offsets[l]`, and `indptrs[l]` is the lot's
+ * row pointer relative to that offset. Only the small row pointers of the lots are kept.
  */
-function remapColumns(m: CsrMatrix, map: Int32Array, nCols: number): CsrMatrix {
-  let increasing = true;
-  let prev = -1;
-  for (let j = 0; j < map.length; j++) {
-    if (map[j] < 0) continue;
-    if (map[j] <= prev) increasing = false;
-    prev = map[j];
+interface MergeBuffer {
+  indices: Int32Array;
+  data: Float32Array;
+  /** Entries written so far. */
+  used: number;
+  readonly offsets: number[];
+  readonly indptrs: Indptr[];
+}
+
+/**
+ * Copies lot `m` into the merge buffer after the lots already there. When the header counts
+ * under-estimated (or were unknown), the buffer grows to `used + nnz(m) + reserve` first: one copy
+ * of what is already merged, which the exact header counts of 10x/h5ad lots avoid.
+ */
+function appendLot(buf: MergeBuffer, m: CsrMatrix, reserve: number): void {
+  const n = nnzOf(m);
+  if (buf.used + n > buf.indices.length) {
+    const capacity = buf.used + n + reserve;
+    const indices = new Int32Array(capacity);
+    const data = new Float32Array(capacity);
+    indices.set(buf.indices.subarray(0, buf.used));
+    data.set(buf.data.subarray(0, buf.used));
+    buf.indices = indices;
+    buf.data = data;
   }
-  const srcNnz = nnzOf(m);
-  let nnz = 0;
-  for (let k = 0; k < srcNnz; k++) if (map[m.indices[k]] >= 0) nnz++;
-  const indptr = allocIndptr(m.nRows + 1, nnz);
-  const indices = new Int32Array(nnz);
-  const data = new Float32Array(nnz);
+  buf.indices.set(m.indices.subarray(0, n), buf.used);
+  buf.data.set(m.data.subarray(0, n), buf.used);
+  buf.offsets.push(buf.used);
+  buf.indptrs.push(m.indptr);
+  buf.used += n;
+}
+
+/**
+ * Renumbers every lot's columns through `maps[l]` (old column -> merged column, -1 = drop) in
+ * place and closes the gaps left by dropped entries, returning the merged CSR with `nCols`
+ * columns. A row is re-sorted only when its lot's map is not increasing on the kept columns.
+ * In place is safe because the write position never passes the read position (entries are only
+ * dropped, never added). The result equals remapping each lot into its own matrix and stacking.
+ */
+function remapMerged(buf: MergeBuffer, maps: readonly Int32Array[], nCols: number): CsrMatrix {
+  const { indices, data } = buf;
+  let nRows = 0;
+  for (const p of buf.indptrs) nRows += p.length - 1;
+  const indptr = allocIndptr(nRows + 1, buf.used);
   let w = 0;
-  for (let i = 0; i < m.nRows; i++) {
-    const start = w;
-    const end = m.indptr[i + 1];
-    for (let k = m.indptr[i]; k < end; k++) {
-      const j = map[m.indices[k]];
-      if (j < 0) continue;
-      indices[w] = j;
-      data[w] = m.data[k];
-      w++;
+  let row = 0;
+  for (let l = 0; l < maps.length; l++) {
+    const map = maps[l];
+    let increasing = true;
+    let prev = -1;
+    for (let j = 0; j < map.length; j++) {
+      if (map[j] < 0) continue;
+      if (map[j] <= prev) increasing = false;
+      prev = map[j];
     }
-    if (!increasing) sortRowSegment(indices, data, start, w);
-    indptr[i + 1] = w;
+    const lp = buf.indptrs[l];
+    const base = buf.offsets[l];
+    const lotRows = lp.length - 1;
+    for (let i = 0; i < lotRows; i++, row++) {
+      const start = w;
+      const end = base + lp[i + 1];
+      for (let k = base + lp[i]; k < end; k++) {
+        const j = map[indices[k]];
+        if (j < 0) continue;
+        indices[w] = j;
+        data[w] = data[k];
+        w++;
+      }
+      if (!increasing) sortRowSegment(indices, data, start, w);
+      indptr[row + 1] = w;
+    }
   }
-  return { format: 'csr', nRows: m.nRows, nCols, indptr, indices, data };
+  // Exactly filled (the usual case: union join, exact header counts) keeps the arrays; a small
+  // slack stays as views; a large one (intersection dropping many genes) is trimmed by one copy.
+  const capacity = indices.length;
+  const slack = capacity - w;
+  const trim = slack * 8 > capacity;
+  return {
+    format: 'csr',
+    nRows,
+    nCols,
+    // Narrow indptr like allocIndptr would for the final nnz (only differs past 2^32 entries).
+    indptr: indptr instanceof Float64Array && w < 2 ** 32 ? Uint32Array.from(indptr) : indptr,
+    indices: slack === 0 ? indices : trim ? indices.slice(0, w) : indices.subarray(0, w),
+    data: slack === 0 ? data : trim ? data.slice(0, w) : data.subarray(0, w),
+  };
 }
 
 /** Repeats one value per lot over that lot's cells, as codes into `categories`. */
@@ -120,7 +179,14 @@ export async function loadLots(sheet: SampleSheet, options: Partial<LoadLotsOpti
   }
   if (sheet.lots.length === 0) throw new InputError(`${sheet.path}: expected at least one lot, got none`);
   const infos: LoadedLotInfo[] = [];
-  const mats: (CsrMatrix | null)[] = [];
+  // Peak memory: the merged arrays are allocated once from the lots' header counts, and each lot is
+  // copied in and dropped right after it is read, so at most one lot's own matrix is alive beside
+  // them (instead of every lot, their remapped copies and the stacked result).
+  const expected: (number | null)[] = [];
+  for (const lot of sheet.lots) expected.push(await peekNnz(lot.path));
+  let capacity = 0;
+  for (const n of expected) capacity += n ?? 0;
+  const buf: MergeBuffer = { indices: new Int32Array(capacity), data: new Float32Array(capacity), used: 0, offsets: [], indptrs: [] };
   const barcodes: (readonly string[])[] = [];
   const lotObs: Frame[] = [];
   const idKeys: (string[] | null)[] = [];
@@ -135,7 +201,12 @@ export async function loadLots(sheet: SampleSheet, options: Partial<LoadLotsOpti
       throw e;
     }
     const { adata, format, countsSource } = res;
-    mats.push(adata.layers.counts ?? adata.X);
+    // Room still to keep for the lots after this one: their header counts, or this lot's size for
+    // each lot whose count is unknown (dense tables), so growing happens rarely.
+    const counts = adata.layers.counts ?? adata.X;
+    let reserve = 0;
+    for (let r = infos.length + 1; r < sheet.lots.length; r++) reserve += expected[r] ?? nnzOf(counts);
+    appendLot(buf, counts, reserve);
     barcodes.push(adata.obsNames);
     lotObs.push(adata.obs);
     const ids = adata.var.get('gene_ids');
@@ -183,15 +254,14 @@ export async function loadLots(sheet: SampleSheet, options: Partial<LoadLotsOpti
       `${genesNotShared} of ${globalKeys.length} genes are not shared by all ${nLots} lots (${join === 'union' ? 'kept as zeros where absent' : 'dropped'})`,
     );
   }
-  const parts: CsrMatrix[] = [];
+  const maps: Int32Array[] = [];
   for (let l = 0; l < nLots; l++) {
     const kk = keys[l];
     const map = new Int32Array(kk.length);
     for (let j = 0; j < kk.length; j++) map[j] = keep[globalIndex.get(kk[j])!];
-    parts.push(remapColumns(mats[l]!, map, nGenes));
-    mats[l] = null; // release the lot's own matrix before the next remap
+    maps.push(map);
   }
-  const X = vstackCsr(parts);
+  const X = remapMerged(buf, maps, nGenes);
   // var: symbols (unique) as index; IDs as gene_ids when matched by ID.
   const keptKeys: string[] = [];
   const keptNames: string[] = [];
@@ -205,7 +275,7 @@ export async function loadLots(sheet: SampleSheet, options: Partial<LoadLotsOpti
     ? new Frame(makeNamesUnique(keptNames), [['gene_ids', { kind: 'string', values: keptKeys }]])
     : new Frame(makeNamesUnique(keptKeys));
   // obs.
-  const sizes = parts.map((p) => p.nRows);
+  const sizes = buf.indptrs.map((p) => p.length - 1);
   const nObs = X.nRows;
   const obsNames = new Array<string>(nObs);
   const barcodeCol = new Array<string>(nObs);

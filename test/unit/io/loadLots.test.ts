@@ -2,9 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { loadLots } from '../../../src/io/loadLots.js';
 import { readSampleSheet } from '../../../src/io/readSampleSheet.js';
-import { checkCompressed, toDenseArray } from '../../../src/core/sparse.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readMatrix } from '../../../src/io/readMatrix.js';
+import { makeNamesUnique } from '../../../src/io/makeNamesUnique.js';
+import { writeH5ad } from '../../../src/io/writeH5ad.js';
+import { writeDelimitedMatrix } from '../../../src/io/writeDelimitedMatrix.js';
+import { checkCompressed, nnzOf, toDenseArray, type CsrMatrix } from '../../../src/core/sparse.js';
 import { columnStrings, type Column } from '../../../src/core/frame.js';
-import { fixture } from '../../helpers/paths.js';
+import { fixture, sharedData, tempDir } from '../../helpers/paths.js';
 
 /** A pino logger that collects records in memory. */
 function memoryLogger(): { log: pino.Logger; records: Record<string, unknown>[] } {
@@ -68,5 +74,138 @@ describe('loadLots', () => {
     // G2 counts: a1 2, a2 3, x1 3, x2 0
     expect([...toDenseArray(inter.adata.X)]).toEqual([2, 3, 3, 0]);
     expect(inter.adata.obsNames).toEqual(['A:a1', 'A:a2', 'C:x1', 'C:x2']);
+  });
+});
+
+/**
+ * The straightforward merge, as loadLots did it before merging in place: read every lot, match
+ * genes by ID (all lots have IDs) or symbol, first-seen order, and stack the rows with each row's
+ * entries sorted by merged column. Independent of the in-place code it checks.
+ */
+async function referenceMerge(paths: readonly string[], join: 'union' | 'intersection'): Promise<{ X: CsrMatrix; genes: string[] }> {
+  const lots = [];
+  for (const p of paths) lots.push((await readMatrix(p)).adata);
+  const byId = lots.every((a) => a.var.get('gene_ids') !== undefined);
+  const keys = lots.map((a) => (byId ? makeNamesUnique(columnStrings(a.var.require('gene_ids'))) : [...a.varNames]));
+  const order: string[] = [];
+  const seen = new Map<string, number>();
+  for (const kk of keys) {
+    for (const k of kk) {
+      const c = seen.get(k);
+      if (c === undefined) order.push(k);
+      seen.set(k, (c ?? 0) + 1);
+    }
+  }
+  const kept = order.filter((k) => join === 'union' || seen.get(k) === lots.length);
+  const column = new Map(kept.map((k, j) => [k, j]));
+  const indptr: number[] = [0];
+  const indices: number[] = [];
+  const data: number[] = [];
+  lots.forEach((a, l) => {
+    const m = a.layers.counts ?? a.X;
+    for (let i = 0; i < m.nRows; i++) {
+      const row: [number, number][] = [];
+      for (let k = m.indptr[i]; k < m.indptr[i + 1]; k++) {
+        const j = column.get(keys[l][m.indices[k]]);
+        if (j !== undefined) row.push([j, m.data[k]]);
+      }
+      row.sort((x, y) => x[0] - y[0]);
+      for (const [j, v] of row) {
+        indices.push(j);
+        data.push(v);
+      }
+      indptr.push(indices.length);
+    }
+  });
+  const X: CsrMatrix = { format: 'csr', nRows: indptr.length - 1, nCols: kept.length, indptr: Uint32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
+  return { X, genes: kept };
+}
+
+/** Writes a sample sheet naming `paths` as lots L1, L2, ... and returns it read back. */
+async function sheetOf(dir: string, name: string, paths: readonly string[]): ReturnType<typeof readSampleSheet> {
+  const file = join(dir, name);
+  writeFileSync(file, ['lot,path', ...paths.map((p, l) => `L${l + 1},${p}`)].join('\n') + '\n');
+  return readSampleSheet(file);
+}
+
+/** First position where two arrays differ (-1 when equal; the shorter length when one is a prefix). */
+function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = Math.min(a.length, b.length);
+  for (let t = 0; t < n; t++) if (a[t] !== b[t]) return t;
+  return a.length === b.length ? -1 : n;
+}
+
+/** Asserts that `X` has exactly the arrays of the reference merge (a plain loop: millions of entries). */
+function expectSameCsr(X: CsrMatrix, ref: CsrMatrix, where: string): void {
+  expect(checkCompressed(X), where).toBeNull();
+  expect([X.nRows, X.nCols, X.indices.length], where).toEqual([ref.nRows, ref.nCols, ref.indices.length]);
+  expect(firstDiff(X.indptr, ref.indptr), `${where} indptr`).toBe(-1);
+  expect(firstDiff(X.indices, ref.indices), `${where} indices`).toBe(-1);
+  expect(firstDiff(X.data, ref.data), `${where} data`).toBe(-1);
+}
+
+describe('loadLots merges in place exactly as reading, remapping and stacking each lot', () => {
+  const v3Mtx = sharedData('10x_formats', 'v3_mtx');
+  const v2Mtx = sharedData('10x_formats', 'v2_mtx');
+  const v3H5 = sharedData('10x_formats', 'v3_h5', 'filtered_feature_bc_matrix.h5');
+  const v2H5 = sharedData('10x_formats', 'v2_h5', 'filtered_gene_bc_matrices_h5.h5');
+
+  it('gives the reference matrix on the 11-lot fixture cohort, filling the preallocated arrays exactly', async () => {
+    const sheet = await readSampleSheet(fixture('lots', 'samples.csv'));
+    const { adata } = await loadLots(sheet);
+    const ref = await referenceMerge(sheet.lots.map((l) => l.path), 'union');
+    expectSameCsr(adata.X, ref.X, 'fixtures/lots');
+    expect(adata.varNames.length).toBe(ref.genes.length);
+    // Header counts were exact: the merged arrays are the ones allocated up front, not views or trims.
+    expect(adata.X.indices.buffer.byteLength).toBe(nnzOf(adata.X) * 4);
+    expect(adata.X.data.buffer.byteLength).toBe(nnzOf(adata.X) * 4);
+  });
+
+  it('matches the reference for mixed formats, a gene-permuted h5ad lot (rows re-sorted) and a dense CSV lot (buffer growth)', async () => {
+    const dir = tempDir();
+    // v3 data with genes in reverse order, as h5ad: its columns map decreasingly, so every row is re-sorted.
+    const v3 = (await readMatrix(v3Mtx)).adata;
+    const reversed = Int32Array.from({ length: v3.nVars }, (_, j) => v3.nVars - 1 - j);
+    const h5adPath = join(dir, 'reversed.h5ad');
+    await writeH5ad(h5adPath, v3.subsetObs(Int32Array.from({ length: 200 }, (_, i) => i * 5)).subsetVars(reversed));
+    // 40 cells as a dense table: no header count, so the merged arrays must grow to take it.
+    const csvPath = join(dir, 'dense.csv');
+    await writeDelimitedMatrix(csvPath, v3.subsetObs(Int32Array.from({ length: 40 }, (_, i) => 3 * i + 1)));
+    // v2 (hg19, symbols as IDs) shares no feature ID with v3, so by ID only the union is possible.
+    const cases = [
+      { name: 'by_id.csv', paths: [v3Mtx, v2Mtx, h5adPath, v3H5, v2H5], joins: ['union'], matchedBy: 'gene_ids' },
+      { name: 'by_id_shared.csv', paths: [v3Mtx, h5adPath, v3H5], joins: ['union', 'intersection'], matchedBy: 'gene_ids' },
+      { name: 'by_symbol.csv', paths: [v2Mtx, csvPath, v3Mtx, h5adPath], joins: ['union', 'intersection'], matchedBy: 'var_names' },
+    ] as const;
+    for (const { name, paths, joins, matchedBy: expectedMatch } of cases) {
+      const sheet = await sheetOf(dir, name, paths);
+      for (const join of joins) {
+        const { adata, matchedBy } = await loadLots(sheet, { join });
+        expect(matchedBy).toBe(expectedMatch);
+        const ref = await referenceMerge(paths, join);
+        const where = `${name} ${join}`;
+        expectSameCsr(adata.X, ref.X, where);
+        const ids = adata.var.get('gene_ids');
+        expect(ids ? columnStrings(ids) : [...adata.varNames], where).toEqual(ref.genes);
+      }
+    }
+  });
+
+  it('an intersection that drops most entries trims the merged arrays to the kept ones', async () => {
+    const dir = tempDir();
+    // A dense lot with only 20 of the 507 genes: the intersection keeps those 20 genes of the MTX lot.
+    const v3 = (await readMatrix(v3Mtx)).adata;
+    const csvPath = join(dir, 'few_genes.csv');
+    const few = Int32Array.from({ length: 20 }, (_, j) => 10 * j);
+    await writeDelimitedMatrix(csvPath, v3.subsetObs(Int32Array.from({ length: 30 }, (_, i) => i)).subsetVars(few));
+    const paths = [v3Mtx, csvPath];
+    const { adata } = await loadLots(await sheetOf(dir, 'few.csv', paths), { join: 'intersection' });
+    const ref = await referenceMerge(paths, 'intersection');
+    expect(ref.genes.length).toBe(20);
+    expect(nnzOf(adata.X) * 8).toBeLessThan(nnzOf(v3.X));
+    expectSameCsr(adata.X, ref.X, 'intersection');
+    // Most entries were dropped: the result owns right-sized arrays rather than views of the big ones.
+    expect(adata.X.data.buffer.byteLength).toBe(nnzOf(adata.X) * 4);
+    expect(adata.X.indices.buffer.byteLength).toBe(nnzOf(adata.X) * 4);
   });
 });
