@@ -35,19 +35,91 @@ parentPort.on('message', async (msg) => {
   try {
     const mod = await import(msg.url);
     const result = await mod[msg.fn](...msg.args);
-    parentPort.postMessage({ id: msg.id, ok: true, result });
+    parentPort.postMessage({ ok: true, result });
   } catch (e) {
-    parentPort.postMessage({ id: msg.id, ok: false, error: (e && e.stack) || String(e) });
+    parentPort.postMessage({ ok: false, error: (e && e.stack) || String(e) });
   }
 });
 `;
 
+/** A pooled worker and the task it is running (null when idle). */
+interface PooledWorker {
+  worker: Worker;
+  current: { resolve: (r: unknown) => void; reject: (e: Error) => void } | null;
+}
+
+/**
+ * Workers kept across calls: starting a worker and importing the kernel module costs tens of
+ * milliseconds, and randomized PCA alone makes 16+ parallel calls. Idle workers are `unref`ed so
+ * they never keep the process alive; a worker that crashes is dropped and replaced on demand.
+ */
+const pool: PooledWorker[] = [];
+
+/** Workers reserved by a running `parallelMap` call (concurrent calls never share a worker). */
+const busy = new Set<PooledWorker>();
+
+function newPooledWorker(): PooledWorker {
+  const pw: PooledWorker = { worker: new Worker(WORKER_SOURCE, { eval: true }), current: null };
+  const fail = (e: Error): void => {
+    const at = pool.indexOf(pw);
+    if (at >= 0) pool.splice(at, 1);
+    const cur = pw.current;
+    pw.current = null;
+    if (cur) cur.reject(e);
+  };
+  pw.worker.on('message', (msg: { ok: boolean; result?: unknown; error?: string }) => {
+    const cur = pw.current;
+    pw.current = null;
+    pw.worker.unref();
+    if (!cur) return;
+    if (msg.ok) cur.resolve(msg.result);
+    else cur.reject(new Error(msg.error));
+  });
+  pw.worker.on('error', fail);
+  pw.worker.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
+  pw.worker.unref();
+  pool.push(pw);
+  return pw;
+}
+
+/** Takes an idle pooled worker (starting one when none is idle); it stays reserved until released. */
+function acquireWorker(reserved: Set<PooledWorker>): PooledWorker {
+  let pw = pool.find((w) => w.current === null && !busy.has(w));
+  pw ??= newPooledWorker();
+  busy.add(pw);
+  reserved.add(pw);
+  return pw;
+}
+
+/** Runs one task on a reserved worker. */
+function runOnWorker<R>(pw: PooledWorker, url: string, fn: string, args: unknown[]): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    pw.current = { resolve: resolve as (r: unknown) => void, reject };
+    pw.worker.ref();
+    pw.worker.postMessage({ url, fn, args });
+  });
+}
+
+/** Number of worker threads currently kept by the pool (for tests and diagnostics). */
+export function parallelPoolSize(): number {
+  return pool.length;
+}
+
+/** Terminates every pooled worker (idle ones are unref'ed anyway; this frees their memory now). */
+export async function closeParallelPool(): Promise<void> {
+  const all = pool.splice(0, pool.length);
+  await Promise.all(all.map((pw) => pw.worker.terminate()));
+}
+
 /**
  * Runs `module[fnName](...args)` for every entry of `tasks` and returns the results in task order.
- * With `threads <= 1` (or a single task) everything runs in the calling thread.
+ * With `threads <= 1` (or a single task) everything runs in the calling thread; otherwise on
+ * `min(threads, tasks.length)` workers from a persistent pool, each taking the next task as it
+ * finishes one.
  *
  * @param moduleUrl `import.meta.url` of the module that exports the kernel.
- * @param fnName exported function name; it must be pure (same args -> same result).
+ * @param fnName exported function name; it must be pure (same args -> same result) or write only
+ *   to its own disjoint part of a shared output.
  * @param tasks argument lists, one per call.
  * @param threads worker threads to use (capped at the number of tasks).
  */
@@ -64,36 +136,26 @@ export async function parallelMap<R>(moduleUrl: string, fnName: string, tasks: r
   const url = compiledModuleUrl(moduleUrl);
   const results = new Array<R>(tasks.length);
   let next = 0;
-  const workers: Worker[] = [];
+  let failed = false;
+  const reserved = new Set<PooledWorker>();
+  const lane = async (pw: PooledWorker): Promise<void> => {
+    while (!failed && next < tasks.length) {
+      const id = next++;
+      try {
+        results[id] = await runOnWorker<R>(pw, url, fnName, tasks[id]);
+      } catch (e) {
+        failed = true;
+        throw new Error(`worker task ${id} (${fnName}) failed: ${(e as Error).message}`);
+      }
+    }
+  };
   try {
-    await Promise.all(
-      Array.from({ length: nWorkers }, () =>
-        new Promise<void>((resolve, reject) => {
-          const w = new Worker(WORKER_SOURCE, { eval: true });
-          workers.push(w);
-          const dispatch = (): void => {
-            if (next >= tasks.length) {
-              resolve();
-              return;
-            }
-            const id = next++;
-            w.postMessage({ id, url, fn: fnName, args: tasks[id] });
-          };
-          w.on('message', (msg: { id: number; ok: boolean; result?: R; error?: string }) => {
-            if (!msg.ok) {
-              reject(new Error(`worker task ${msg.id} (${fnName}) failed: ${msg.error}`));
-              return;
-            }
-            results[msg.id] = msg.result as R;
-            dispatch();
-          });
-          w.on('error', reject);
-          dispatch();
-        }),
-      ),
-    );
+    const lanes: Promise<void>[] = [];
+    for (let t = 0; t < nWorkers; t++) lanes.push(lane(acquireWorker(reserved)));
+    const settled = await Promise.allSettled(lanes);
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    for (const pw of reserved) busy.delete(pw);
   }
   return results;
 }

@@ -1,43 +1,117 @@
 /**
- * A^T * Q for a dense row-major Float32 A (n x p) and a Float64 Q (n x l): each fixed row block
- * gives a p x l partial sum, and partials are added in block order, so the result is bit-identical
- * for any number of threads.
+ * A^T * Q for a dense row-major Float32 A (n x p) and a Float64 Q (n x l).
+ *
+ * Work is split over A's columns (genes), not its rows: a task owns output rows [j0, j1) and sums
+ * over all n cells, so there are no partial sums to reduce and each output element is computed by
+ * exactly one task in one fixed order (row blocks of {@link TRANS_ROW_BLOCK} in order, rows in
+ * order within a block) - bit-identical for any number of threads.
+ *
+ * Kernel: for each block of rows, Q's block is packed into column panels of 4 and A's 4-gene
+ * slice into a contiguous Float64 strip; a 4-gene x 4-column output tile is then accumulated in
+ * 16 locals over the block's rows (the micro-kernel of denseMul with the roles of the operands
+ * swapped) and added to the output once per block.
  */
 import type { DenseMatrix } from '../core/dense.js';
-import { parallelMap, splitRange, toShared } from '../core/parallel.js';
-import { rowTaskCount, sharedData } from './denseMul.js';
+import { parallelMap, toShared } from '../core/parallel.js';
+import { PANEL_WIDTH, sharedData } from './denseMul.js';
+
+/** Rows of A and Q per packed block: 256 x 60 doubles of Q (120 KB) stay in L2 while reused. */
+export const TRANS_ROW_BLOCK = 256;
+
+/** Output rows (genes) per task; 2,000 HVGs give 8 tasks, a multiple of 4 so tiles are full. */
+export const GENES_PER_TASK = 256;
 
 /**
- * Worker kernel: A[rowStart:rowEnd]^T * Q[rowStart:rowEnd], p x l row-major, Float64. Four rows
- * at a time, so each output row of the p x l partial is loaded and stored once per four rows.
+ * Worker kernel: rows [geneStart, geneEnd) of A^T Q written into `out` (p x l row-major).
+ * @param a - A's data, n x p row-major Float32
+ * @param n - rows of A
+ * @param p - columns of A
+ * @param geneStart - first column of A (inclusive)
+ * @param geneEnd - last column of A (exclusive)
+ * @param q - n x l row-major
+ * @param l - columns of Q
+ * @param out - p x l row-major output (shared when run in workers)
+ * @returns the number of output rows written
  */
-export function denseTransMulBlock(a: Float32Array, p: number, rowStart: number, rowEnd: number, q: Float64Array, l: number): Float64Array {
-  const out = new Float64Array(p * l);
-  let i = rowStart;
-  for (; i + 4 <= rowEnd; i += 4) {
-    const a0 = i * p, a1 = a0 + p, a2 = a1 + p, a3 = a2 + p;
-    const q0 = i * l, q1 = q0 + l, q2 = q1 + l, q3 = q2 + l;
-    for (let j = 0; j < p; j++) {
-      const v0 = a[a0 + j], v1 = a[a1 + j], v2 = a[a2 + j], v3 = a[a3 + j];
-      const oj = j * l;
-      for (let c = 0; c < l; c++) out[oj + c] += v0 * q[q0 + c] + v1 * q[q1 + c] + v2 * q[q2 + c] + v3 * q[q3 + c];
+export function denseTransMulBlock(a: Float32Array, n: number, p: number, geneStart: number, geneEnd: number, q: Float64Array, l: number, out: Float64Array): number {
+  const nPanels = Math.ceil(l / PANEL_WIDTH);
+  const R = TRANS_ROW_BLOCK;
+  const qp = new Float64Array(nPanels * R * PANEL_WIDTH);
+  const strip = new Float64Array(R * 4);
+  out.fill(0, geneStart * l, geneEnd * l);
+  for (let rb = 0; rb < n; rb += R) {
+    const nr = Math.min(n, rb + R) - rb;
+    // Pack Q[rb:rb+nr] into panels of 4 columns (zero past column l).
+    qp.fill(0);
+    for (let i = 0; i < nr; i++) {
+      const qi = (rb + i) * l;
+      for (let c = 0; c < l; c++) {
+        const panel = (c / PANEL_WIDTH) | 0;
+        qp[(panel * R + i) * PANEL_WIDTH + (c - panel * PANEL_WIDTH)] = q[qi + c];
+      }
+    }
+    for (let j = geneStart; j < geneEnd; j += 4) {
+      const genes = Math.min(4, geneEnd - j);
+      // A[rb:rb+nr, j:j+4] as a contiguous Float64 strip (zero past geneEnd).
+      for (let i = 0, ao = rb * p + j; i < nr; i++, ao += p) {
+        const si = 4 * i;
+        strip[si] = a[ao];
+        strip[si + 1] = genes > 1 ? a[ao + 1] : 0;
+        strip[si + 2] = genes > 2 ? a[ao + 2] : 0;
+        strip[si + 3] = genes > 3 ? a[ao + 3] : 0;
+      }
+      for (let panel = 0; panel < nPanels; panel++) {
+        let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+        let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+        let qo = panel * R * PANEL_WIDTH;
+        const qEnd = qo + nr * PANEL_WIDTH;
+        for (let so = 0; qo < qEnd; qo += 4, so += 4) {
+          const b0 = qp[qo], b1 = qp[qo + 1], b2 = qp[qo + 2], b3 = qp[qo + 3];
+          const x0 = strip[so], x1 = strip[so + 1], x2 = strip[so + 2], x3 = strip[so + 3];
+          s00 += x0 * b0; s01 += x0 * b1; s02 += x0 * b2; s03 += x0 * b3;
+          s10 += x1 * b0; s11 += x1 * b1; s12 += x1 * b2; s13 += x1 * b3;
+          s20 += x2 * b0; s21 += x2 * b1; s22 += x2 * b2; s23 += x2 * b3;
+          s30 += x3 * b0; s31 += x3 * b1; s32 += x3 * b2; s33 += x3 * b3;
+        }
+        const c0 = panel * PANEL_WIDTH;
+        const o = j * l + c0;
+        if (genes === 4 && c0 + 4 <= l) {
+          out[o] += s00; out[o + 1] += s01; out[o + 2] += s02; out[o + 3] += s03;
+          out[o + l] += s10; out[o + l + 1] += s11; out[o + l + 2] += s12; out[o + l + 3] += s13;
+          out[o + 2 * l] += s20; out[o + 2 * l + 1] += s21; out[o + 2 * l + 2] += s22; out[o + 2 * l + 3] += s23;
+          out[o + 3 * l] += s30; out[o + 3 * l + 1] += s31; out[o + 3 * l + 2] += s32; out[o + 3 * l + 3] += s33;
+        } else {
+          addEdgeTile(out, o, l, genes, Math.min(4, l - c0), s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33);
+        }
+      }
     }
   }
-  for (; i < rowEnd; i++) {
-    const ai = i * p;
-    const qi = i * l;
-    for (let j = 0; j < p; j++) {
-      const v = a[ai + j];
-      if (v === 0) continue;
-      const oj = j * l;
-      for (let c = 0; c < l; c++) out[oj + c] += v * q[qi + c];
-    }
+  return geneEnd - geneStart;
+}
+
+/** Adds the top-left rows x cols of a 4 x 4 tile to out[o] (row stride l). */
+function addEdgeTile(
+  out: Float64Array, o: number, l: number, rows: number, cols: number,
+  s00: number, s01: number, s02: number, s03: number, s10: number, s11: number, s12: number, s13: number,
+  s20: number, s21: number, s22: number, s23: number, s30: number, s31: number, s32: number, s33: number,
+): void {
+  const tile = [s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33];
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[o + r * l + c] += tile[r * 4 + c];
+}
+
+/** Gene ranges of the tasks: blocks of {@link GENES_PER_TASK} (a multiple of 4), fixed by p alone. */
+export function geneTaskRanges(p: number): Int32Array {
+  const nTasks = Math.max(1, Math.ceil(p / GENES_PER_TASK));
+  const out = new Int32Array(2 * nTasks);
+  for (let t = 0; t < nTasks; t++) {
+    out[2 * t] = t * GENES_PER_TASK;
+    out[2 * t + 1] = Math.min(p, (t + 1) * GENES_PER_TASK);
   }
   return out;
 }
 
 /**
- * A^T * Q (p x l, row-major Float64) with `threads` workers.
+ * A^T * Q (p x l, row-major Float64) with `threads` workers over fixed gene blocks.
  * @param a - dense n x p
  * @param q - n x l row-major
  * @param l - columns of Q
@@ -45,14 +119,13 @@ export function denseTransMulBlock(a: Float32Array, p: number, rowStart: number,
  */
 export async function denseTransMul(a: DenseMatrix, q: Float64Array, l: number, threads: number): Promise<Float64Array> {
   const n = a.nRows, p = a.nCols;
-  const data = sharedData(a, threads);
-  const qq = threads > 1 ? toShared(q) : q;
-  const ranges = splitRange(n, rowTaskCount(n));
+  const ranges = geneTaskRanges(p);
+  const parallel = threads > 1 && ranges.length > 2;
+  const data = sharedData(a, parallel ? threads : 1);
+  const qq = parallel ? toShared(q) : q;
+  const out = parallel ? new Float64Array(new SharedArrayBuffer(p * l * 8)) : new Float64Array(p * l);
   const tasks: unknown[][] = [];
-  for (let t = 0; t < ranges.length / 2; t++) tasks.push([data, p, ranges[2 * t], ranges[2 * t + 1], qq, l]);
-  const parts = await parallelMap<Float64Array>(import.meta.url, 'denseTransMulBlock', tasks, threads);
-  const out = new Float64Array(p * l);
-  // Ordered reduction: block 0 + block 1 + ... regardless of which worker ran which block.
-  for (const part of parts) for (let t = 0; t < out.length; t++) out[t] += part[t];
+  for (let t = 0; t < ranges.length / 2; t++) tasks.push([data, n, p, ranges[2 * t], ranges[2 * t + 1], qq, l, out]);
+  await parallelMap<number>(import.meta.url, 'denseTransMulBlock', tasks, threads);
   return out;
 }

@@ -11,6 +11,7 @@
  */
 import type { DenseMatrix } from '../core/dense.js';
 import type { Rng } from '../core/rng.js';
+import { toShared } from '../core/parallel.js';
 import { denseMul } from '../linalg/denseMul.js';
 import { denseTransMul } from '../linalg/denseTransMul.js';
 import { orthonormalizeColumns } from '../linalg/orthonormalizeColumns.js';
@@ -62,9 +63,13 @@ function centerTransProduct(atq: Float64Array, q: Float64Array, m: Float64Array,
  * @param rng - seeded stream for the Gaussian test matrix
  * @example const { u, s, v } = await randomizedSvd(scaled, 50, createRng(0), { powerIters: 6 });
  */
-export async function randomizedSvd(a: DenseMatrix, k: number, rng: Rng, options: RandomizedSvdOptions = {}): Promise<TruncatedSvd> {
-  const n = a.nRows, p = a.nCols;
+export async function randomizedSvd(input: DenseMatrix, k: number, rng: Rng, options: RandomizedSvdOptions = {}): Promise<TruncatedSvd> {
+  const n = input.nRows, p = input.nCols;
   const threads = options.threads ?? 1;
+  // Workers read A from shared memory: copy it there once, not once per product.
+  const a: DenseMatrix = threads > 1 && !(input.data.buffer instanceof SharedArrayBuffer)
+    ? { nRows: n, nCols: p, data: toShared(input.data) }
+    : input;
   const m = options.colMeans ?? null;
   const kk = Math.min(k, n, p);
   const l = Math.min(kk + (options.oversampling ?? 10), n, p);
@@ -110,6 +115,7 @@ export async function randomizedSvd(a: DenseMatrix, k: number, rng: Rng, options
   }
   const small = { u: ub, s: rs.s, v: rs.v };
   const u = new Float64Array(n * kk), v = new Float64Array(p * kk), s = small.s.slice(0, kk);
+  const vs = new Float64Array(l * kk);
   for (let c = 0; c < kk; c++) {
     // Sign rule: largest-|loading| gene positive.
     let best = 0, bestAbs = -1;
@@ -119,10 +125,15 @@ export async function randomizedSvd(a: DenseMatrix, k: number, rng: Rng, options
     }
     const sign = small.u[best * l + c] < 0 ? -1 : 1;
     for (let j = 0; j < p; j++) v[j * kk + c] = sign * small.u[j * l + c];
-    for (let i = 0; i < n; i++) {
-      let acc = 0;
-      for (let d = 0; d < l; d++) acc += Q[i * l + d] * small.v[d * l + c];
-      u[i * kk + c] = sign * acc;
+    // Signed right factor of the small SVD, kk columns: U = Q (Vb signs), formed below row by row.
+    for (let d = 0; d < l; d++) vs[d * kk + c] = sign * small.v[d * l + c];
+  }
+  for (let i = 0; i < n; i++) {
+    const qi = i * l, ui = i * kk;
+    for (let d = 0; d < l; d++) {
+      const x = Q[qi + d];
+      const vd = d * kk;
+      for (let c = 0; c < kk; c++) u[ui + c] += x * vs[vd + c];
     }
   }
   return { u, s, v, k: kk };
