@@ -6,7 +6,7 @@
 import type { CsrMatrix } from './sparse.js';
 import type { DenseMatrix } from './dense.js';
 import { Frame } from './frame.js';
-import { subsetRows, subsetCols } from './sparse.js';
+import { isIdentitySelection, subsetCols, subsetColsSharing, subsetRows, subsetRowsSharing } from './sparse.js';
 import { subsetDenseRows } from './dense.js';
 
 /** JSON-like values stored in `uns`; typed arrays are allowed so they write as HDF5 datasets. */
@@ -99,14 +99,21 @@ export class AnnDataLite {
     });
   }
 
-  /** Cells `rows` (in that order); obsp graphs are dropped because they refer to the old cells. */
+  /**
+   * Cells `rows` (in that order); obsp graphs are dropped because they refer to the old cells.
+   * Memory: selecting every cell in order reuses the matrices (they are immutable), and a layer that
+   * shares X's indptr/indices (counts beside a log-normalized X) keeps sharing them in the subset.
+   */
   subsetObs(rows: ArrayLike<number>): AnnDataLite {
-    const X = subsetRows(this.X, rows);
+    const identity = isIdentitySelection(rows, this.nObs);
+    const X = identity ? this.X : subsetRows(this.X, rows);
     const layers: Record<string, CsrMatrix> = {};
     // A layer that is X itself (counts before normalization) stays X itself, stored once.
-    for (const [k, m] of Object.entries(this.layers)) layers[k] = m === this.X ? X : subsetRows(m, rows);
+    for (const [k, m] of Object.entries(this.layers)) {
+      layers[k] = identity ? m : m === this.X ? X : this.sharesStructure(m) ? subsetRowsSharing(m, rows, X) : subsetRows(m, rows);
+    }
     const obsm: Record<string, DenseMatrix> = {};
-    for (const [k, m] of Object.entries(this.obsm)) obsm[k] = subsetDenseRows(m, rows);
+    for (const [k, m] of Object.entries(this.obsm)) obsm[k] = identity ? m : subsetDenseRows(m, rows);
     return new AnnDataLite({
       X,
       obs: this.obs.subset(rows),
@@ -120,13 +127,21 @@ export class AnnDataLite {
     });
   }
 
-  /** Genes `cols` (increasing order keeps indices sorted); varm is subset too. */
+  /**
+   * Genes `cols` (increasing order keeps indices sorted); varm is subset too. Selecting every gene
+   * in order reuses the matrices, and layers sharing X's structure keep sharing it (see subsetObs).
+   */
   subsetVars(cols: ArrayLike<number>): AnnDataLite {
-    const X = subsetCols(this.X, cols);
+    const identity = isIdentitySelection(cols, this.nVars);
+    const X = identity ? this.X : subsetCols(this.X, cols);
+    let increasing = true;
+    for (let t = 1; t < cols.length; t++) if (cols[t] <= cols[t - 1]) increasing = false;
     const layers: Record<string, CsrMatrix> = {};
-    for (const [k, m] of Object.entries(this.layers)) layers[k] = m === this.X ? X : subsetCols(m, cols);
+    for (const [k, m] of Object.entries(this.layers)) {
+      layers[k] = identity ? m : m === this.X ? X : increasing && this.sharesStructure(m) ? subsetColsSharing(m, cols, X) : subsetCols(m, cols);
+    }
     const varm: Record<string, DenseMatrix> = {};
-    for (const [k, m] of Object.entries(this.varm)) varm[k] = subsetDenseRows(m, cols);
+    for (const [k, m] of Object.entries(this.varm)) varm[k] = identity ? m : subsetDenseRows(m, cols);
     return new AnnDataLite({
       X,
       obs: this.obs,
@@ -138,6 +153,11 @@ export class AnnDataLite {
       uns: this.uns,
       history: this.history,
     });
+  }
+
+  /** True when layer `m` is a different matrix with the very same indptr and indices arrays as X. */
+  private sharesStructure(m: CsrMatrix): boolean {
+    return m !== this.X && m.indptr === this.X.indptr && m.indices === this.X.indices && m.nRows === this.X.nRows && m.nCols === this.X.nCols;
   }
 
   private checkShapes(): void {
