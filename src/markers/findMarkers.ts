@@ -102,6 +102,9 @@ const RADIX_MASK = (1 << RADIX_BITS) - 1;
 /** Number of gene blocks: fixed so that results never depend on the thread count. */
 const N_BLOCKS = 64;
 
+/** Gene chunks a CSR input is transposed in (peak memory: about 1/N_CHUNKS of a copy); fixed, never from threads. */
+const N_CHUNKS = 4;
+
 /**
  * Kernel for genes [j0, j1): the statistics of {@link MarkerStats} for every group, as one
  * Float64Array per field of length nGroups * (j1 - j0) (group-major), in the order of FIELDS.
@@ -359,30 +362,40 @@ export function markerStatsBlock(
 }
 
 /**
- * CSR (cells x genes) to CSC, optionally into SharedArrayBuffer memory so that worker threads
- * read it without a copy. A counting sort over genes, O(nnz + nGenes).
+ * Genes [g0, g1) of a CSR (cells x genes) as CSC, optionally in SharedArrayBuffer memory so that
+ * worker threads read it without a copy. A counting sort over those genes in one scan of the CSR,
+ * O(nnz + nGenes); cells come out in increasing order within each gene, exactly as a transpose of
+ * the whole matrix would give them.
  */
-function toMarkerCsc(x: CsrMatrix, shared: boolean): MarkerMatrix {
-  const nnz = x.indptr[x.nRows];
+function toMarkerCsc(x: CsrMatrix, g0: number, g1: number, shared: boolean): MarkerMatrix {
+  const nnzAll = x.indptr[x.nRows];
+  const width = g1 - g0;
   const alloc = <T extends Float32Array | Int32Array | Float64Array>(
     ctor: { new (n: number): T; new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
     n: number,
   ): T => (shared ? new ctor(new SharedArrayBuffer(n * ctor.BYTES_PER_ELEMENT)) : new ctor(n));
-  const indptr = alloc(Float64Array, x.nCols + 1);
-  for (let k = 0; k < nnz; k++) indptr[x.indices[k] + 1]++;
-  for (let j = 0; j < x.nCols; j++) indptr[j + 1] += indptr[j];
-  const cursor = indptr.slice(0, x.nCols);
+  const indptr = alloc(Float64Array, width + 1);
+  const xi = x.indices;
+  for (let k = 0; k < nnzAll; k++) {
+    const j = xi[k];
+    if (j >= g0 && j < g1) indptr[j - g0 + 1]++;
+  }
+  for (let j = 0; j < width; j++) indptr[j + 1] += indptr[j];
+  const nnz = indptr[width];
+  const cursor = indptr.slice(0, width);
   const indices = alloc(Int32Array, nnz);
   const data = alloc(Float32Array, nnz);
   for (let i = 0; i < x.nRows; i++) {
     const end = x.indptr[i + 1];
     for (let k = x.indptr[i]; k < end; k++) {
-      const dst = cursor[x.indices[k]]++;
+      const j = xi[k];
+      if (j < g0 || j >= g1) continue;
+      const dst = cursor[j - g0]++;
       indices[dst] = i;
       data[dst] = x.data[k];
     }
   }
-  return { nRows: x.nRows, nCols: x.nCols, indptr, indices, data };
+  return { nRows: x.nRows, nCols: width, indptr, indices, data };
 }
 
 /** Copies a typed array into shared memory (no-op when it already lives there). */
@@ -422,22 +435,34 @@ export async function computeMarkerStats(
     if (codes[i] >= nGroups) throw new Error(`computeMarkerStats: code ${codes[i]} at cell ${i} >= nGroups ${nGroups}`);
   }
   const useWorkers = threads > 1;
-  let csc: MarkerMatrix;
-  if ('format' in x && x.format === 'csr') {
-    csc = toMarkerCsc(x, useWorkers);
-  } else if (useWorkers) {
-    csc = { ...x, indptr: shareArray(x.indptr), indices: shareArray(x.indices), data: shareArray(x.data) };
-  } else {
-    csc = x;
-  }
-  const nGenes = csc.nCols;
+  const nGenes = x.nCols;
   const codesArg = useWorkers ? shareArray(codes) : codes;
   const blocks = splitRange(nGenes, N_BLOCKS);
-  const tasks: unknown[][] = [];
-  for (let b = 0; b < blocks.length; b += 2) {
-    tasks.push([csc.indptr, csc.indices, csc.data, codesArg, nGroups, pairwise, blocks[b], blocks[b + 1], test]);
+  const nBlocks = blocks.length / 2;
+  const parts: Float64Array[][] = [];
+  // A CSR input is transposed in a few gene chunks, one CSR scan each, so that only a fraction of
+  // a second copy of the matrix is alive at a time (peak memory). Each gene's column is the same
+  // whichever chunk holds it and the chunks are fixed, so results never depend on threads.
+  const isCsr = 'format' in x && x.format === 'csr';
+  const nChunks = isCsr ? Math.min(N_CHUNKS, nBlocks) : 1;
+  for (let c = 0; c < nChunks; c++) {
+    const b0 = Math.floor((c * nBlocks) / nChunks);
+    const b1 = Math.floor(((c + 1) * nBlocks) / nChunks);
+    const g0 = isCsr ? blocks[2 * b0] : 0;
+    let csc: MarkerMatrix;
+    if (isCsr) {
+      csc = toMarkerCsc(x, g0, blocks[2 * b1 - 1], useWorkers);
+    } else if (useWorkers) {
+      csc = { ...x, indptr: shareArray(x.indptr), indices: shareArray(x.indices), data: shareArray(x.data) };
+    } else {
+      csc = x;
+    }
+    const tasks: unknown[][] = [];
+    for (let b = b0; b < b1; b++) {
+      tasks.push([csc.indptr, csc.indices, csc.data, codesArg, nGroups, pairwise, blocks[2 * b] - g0, blocks[2 * b + 1] - g0, test]);
+    }
+    for (const part of await parallelMap<Float64Array[]>(import.meta.url, 'markerStatsBlock', tasks, threads)) parts.push(part);
   }
-  const parts = await parallelMap<Float64Array[]>(import.meta.url, 'markerStatsBlock', tasks, threads);
   // Stitch blocks: block b holds genes [j0, j1) group-major with its own width.
   const full = FIELDS.map(() => new Float64Array(nGroups * nGenes));
   for (let b = 0; b < parts.length; b++) {
