@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/core/rng.js';
-import { parallelPoolSize } from '../../../src/core/parallel.js';
+import { parallelMap, parallelPoolSize } from '../../../src/core/parallel.js';
 import { denseMul, packColumnPanels } from '../../../src/linalg/denseMul.js';
 import { denseTransMul, geneTaskRanges } from '../../../src/linalg/denseTransMul.js';
 
@@ -90,5 +90,16 @@ describe('dense products', () => {
     for (let r = 0; r < 4; r++) await denseMul(a, b, l, 2);
     // Repeated calls take idle workers from the pool instead of starting new ones.
     expect(parallelPoolSize()).toBe(pooled);
+  });
+
+  it('reports a failing worker task and keeps the pool usable', async () => {
+    const a = randomDense(3000, 8, 6);
+    const b = randomF64(8 * 4, 7);
+    // A null output makes the kernel throw inside the worker: the call rejects, naming the kernel.
+    const ranges = [[a.data, 8, 0, 1024, b, 4, null], [a.data, 8, 1024, 2048, b, 4, null]];
+    const url = new URL('../../../src/linalg/denseMul.ts', import.meta.url).href;
+    await expect(parallelMap(url, 'denseMulBlock', ranges, 2)).rejects.toThrow(/denseMulBlock/);
+    const again = await denseMul(a, b, 4, 2);
+    expect(maxAbsDiff(again, naiveMul(a.data, 3000, 8, b, 4))).toBe(0);
   });
 });

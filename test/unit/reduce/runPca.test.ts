@@ -112,19 +112,26 @@ describe('randomized PCA', () => {
 
   describe('threads', () => {
     // Worker threads run the compiled kernels from dist/ (`npm run build` first; CI builds before testing).
-    it('gives bit-identical results with 1 and 2 threads', async () => {
-      // 9,000 rows = 3 fixed row blocks of <= 4,096, so the 2-thread run really splits the work.
+    it('gives bit-identical results with 1, 2 and 3 threads', async () => {
+      // 9,001 rows = 9 fixed row blocks of <= 1,024 for A Z, and 300 genes = 2 fixed gene blocks
+      // of <= 256 for A^T Q, so multi-thread runs really split both products.
       const rng = createRng(12);
-      const n = 9000, p = 60;
+      const n = 9001, p = 300;
       const data = new Float32Array(new SharedArrayBuffer(n * p * 4));
       for (let t = 0; t < data.length; t++) data[t] = rng.normal();
       const a = { nRows: n, nCols: p, data };
       const params = { nComps: 8, method: 'randomized' as const, oversampling: 6, powerIters: 3, center: true };
       const one = await runPcaKernel(a, params, createRng(5), 1);
-      const two = await runPcaKernel(a, params, createRng(5), 2);
+      for (const threads of [2, 3]) {
+        const many = await runPcaKernel(a, params, createRng(5), threads);
+        expect([...many.scores]).toEqual([...one.scores]);
+        expect([...many.loadings]).toEqual([...one.loadings]);
+        expect([...many.variance]).toEqual([...one.variance]);
+      }
+      // Input not on shared memory (copied there once for the workers): same bits again.
+      const plain = { nRows: n, nCols: p, data: Float32Array.from(data) };
+      const two = await runPcaKernel(plain, params, createRng(5), 2);
       expect([...two.scores]).toEqual([...one.scores]);
-      expect([...two.loadings]).toEqual([...one.loadings]);
-      expect([...two.variance]).toEqual([...one.variance]);
     });
   });
 });
