@@ -56,7 +56,7 @@ async function cachedKnn(n, x) {
     return { nRows: n, k: K, indices, distances };
   }
   const { knnHnsw } = await import(dist('neighbors/knnHnsw.js'));
-  return saveKnn(n, knnHnsw(x, K, { seed: 1 }));
+  return saveKnn(n, await knnHnsw(x, K, { seed: 1 }));
 }
 
 /** Writes kNN lists to the per-n cache and returns them. */
@@ -78,7 +78,7 @@ async function runCase(name, n) {
   } else if (name === 'knn_hnsw') {
     const { knnHnsw } = await import(dist('neighbors/knnHnsw.js'));
     // The timed search also fills the cache that the graph cases read.
-    fn = () => saveKnn(n, knnHnsw(x, K, { seed: 1 }));
+    fn = async () => saveKnn(n, await knnHnsw(x, K, { seed: 1 }));
   } else {
     const knn = await cachedKnn(n, x);
     const { buildSnnGraph } = await import(dist('neighbors/buildSnnGraph.js'));

@@ -8,7 +8,7 @@
  *   normalize  logNormalize (total 1e4, log1p)
  *   hvg        selectHvgs (Seurat vst, 2,000 genes)
  *   pca        scaleData (z, clip 10) + 50 PCs (runPca when it exists, else randomizedSvd on the scaled HVGs)
- *   knn        findNeighbors (k = 20 with self: kNN + SNN + UMAP connectivities; exact < 50k cells, HNSW above)
+ *   knn        findNeighbors (k = 20 with self: kNN + SNN + UMAP connectivities; exact below 8,192 cells, HNSW from there (cqamine default))
  *   cluster    clusterGraph (Leiden, modularity, on the k = 20 SNN, resolution given)
  *   umap       runUmapKernel on the 15 nearest of the k = 20 lists (UMAP k = 15), min_dist 0.3, epochs given
  *   markers    findMarkers (Wilcoxon one vs rest, every cluster)

@@ -53,7 +53,7 @@ const PARAMS = {
   epochsRule: '500 up to 10,000 cells, 200 above (umap-learn rule), same for both tools',
   cqamineCluster: 'Leiden (modularity) on the Jaccard SNN, k = 20 with self, prune 1/15',
   scranjsCluster: 'multilevel (Louvain) on the Jaccard SNN, k = 20',
-  cqamineKnn: 'exact below 50,000 cells, HNSW from 50,000 (cqamine default)',
+  cqamineKnn: 'exact below 8,192 cells, HNSW (M 16, efConstruction 200, ef 100) from 8,192 (cqamine default)',
   scranjsKnn: 'Annoy (scran.js default)',
   markers: 'cqamine: Wilcoxon one vs rest; scran.js: scoreMarkers (Cohen d, AUC, pairwise)',
   qc: 'per-lot 3-MAD outliers on counts, genes, MT%; cqamine also >= 200 genes per cell and >= 3 cells per gene',

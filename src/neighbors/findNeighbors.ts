@@ -27,7 +27,11 @@ export interface FindNeighborsParams {
   useRep: string;
   /** 'exact' (blocked brute force), 'hnsw' (approximate) or 'auto' (exact below `exactMaxCells`). @default 'auto' */
   method: 'auto' | 'exact' | 'hnsw';
-  /** With method 'auto', cell count from which the approximate index is used (exact kNN is O(n^2)). @default 20000 */
+  /**
+   * With method 'auto', cell count from which the approximate index is used: exact kNN is O(n^2)
+   * (23 CPU s at 18,645 cells against 5.8 s for HNSW at recall 0.9975); scanpy likewise switches
+   * from dense distances at 8,192 cells. @default 8192
+   */
   exactMaxCells: number;
   /** SNN Jaccard values below this are set to 0 (Seurat prune.SNN). @default 1/15 */
   pruneSnn: number;
@@ -39,7 +43,7 @@ export const FIND_NEIGHBORS_DEFAULTS: FindNeighborsParams = {
   nPcs: null,
   useRep: 'X_pca',
   method: 'auto',
-  exactMaxCells: 20_000,
+  exactMaxCells: 8192,
   pruneSnn: 1 / 15,
 };
 
@@ -63,7 +67,7 @@ export interface NeighborGraphs {
 export async function findNeighborsKernel(x: DenseMatrix, p: FindNeighborsParams, threads = 1, seed = 100): Promise<NeighborGraphs> {
   const nDims = p.nPcs ?? x.nCols;
   const approx = p.method === 'hnsw' || (p.method === 'auto' && x.nRows >= p.exactMaxCells);
-  const knn = approx ? knnHnsw(x, p.nNeighbors, { nDims, seed }) : await knnExact(x, p.nNeighbors, { nDims, threads });
+  const knn = approx ? await knnHnsw(x, p.nNeighbors, { nDims, seed, threads }) : await knnExact(x, p.nNeighbors, { nDims, threads });
   return {
     knn,
     distances: knnToDistanceCsr(knn),

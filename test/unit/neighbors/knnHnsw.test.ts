@@ -21,8 +21,8 @@ describe('knnHnsw (approximate)', () => {
   it('recalls >= 0.97 of the exact 20-NN on 3,000 mixture points and is deterministic', async () => {
     const x = mixture(3000, 30, 11);
     const exact = await knnExact(x, 20);
-    const a = knnHnsw(x, 20, { seed: 5 });
-    const b = knnHnsw(x, 20, { seed: 5 });
+    const a = await knnHnsw(x, 20, { seed: 5 });
+    const b = await knnHnsw(x, 20, { seed: 5 });
     expect(Array.from(b.indices)).toEqual(Array.from(a.indices));
     expect(Array.from(b.distances)).toEqual(Array.from(a.distances));
     let hit = 0;
@@ -43,5 +43,14 @@ describe('knnHnsw (approximate)', () => {
       for (let c = 0; c < 30; c++) s += (x.data[i * 30 + c] - x.data[j * 30 + c]) ** 2;
       expect(a.distances[i * 20 + 5]).toBeCloseTo(Math.sqrt(s), 3);
     }
+  });
+
+  it('answers queries in worker threads with the same lists as in one thread', async () => {
+    const x = mixture(2500, 30, 12);
+    const one = await knnHnsw(x, 15, { seed: 3 });
+    const two = await knnHnsw(x, 15, { seed: 3, threads: 2, parallelMinPoints: 0 });
+    expect(Buffer.from(two.indices.buffer).equals(Buffer.from(one.indices.buffer))).toBe(true);
+    expect(Buffer.from(two.distances.buffer).equals(Buffer.from(one.distances.buffer))).toBe(true);
+    expect(two.indices.buffer).not.toBeInstanceOf(SharedArrayBuffer);
   });
 });
