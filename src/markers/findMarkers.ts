@@ -361,20 +361,24 @@ export function markerStatsBlock(
   return out;
 }
 
+/** Reusable CSC storage for one gene chunk at a time (see {@link toMarkerCsc}). */
+interface ChunkBuffers {
+  readonly indptr: Float64Array;
+  readonly indices: Int32Array;
+  readonly data: Float32Array;
+}
+
 /**
- * Genes [g0, g1) of a CSR (cells x genes) as CSC, optionally in SharedArrayBuffer memory so that
- * worker threads read it without a copy. A counting sort over those genes in one scan of the CSR,
+ * Genes [g0, g1) of a CSR (cells x genes) as CSC, written into `buf` (which must hold the chunk's
+ * entries) and returned as views of it. A counting sort over those genes in one scan of the CSR,
  * O(nnz + nGenes); cells come out in increasing order within each gene, exactly as a transpose of
  * the whole matrix would give them.
  */
-function toMarkerCsc(x: CsrMatrix, g0: number, g1: number, shared: boolean): MarkerMatrix {
+function toMarkerCsc(x: CsrMatrix, g0: number, g1: number, buf: ChunkBuffers): MarkerMatrix {
   const nnzAll = x.indptr[x.nRows];
   const width = g1 - g0;
-  const alloc = <T extends Float32Array | Int32Array | Float64Array>(
-    ctor: { new (n: number): T; new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
-    n: number,
-  ): T => (shared ? new ctor(new SharedArrayBuffer(n * ctor.BYTES_PER_ELEMENT)) : new ctor(n));
-  const indptr = alloc(Float64Array, width + 1);
+  const indptr = buf.indptr.subarray(0, width + 1);
+  indptr.fill(0);
   const xi = x.indices;
   for (let k = 0; k < nnzAll; k++) {
     const j = xi[k];
@@ -383,8 +387,8 @@ function toMarkerCsc(x: CsrMatrix, g0: number, g1: number, shared: boolean): Mar
   for (let j = 0; j < width; j++) indptr[j + 1] += indptr[j];
   const nnz = indptr[width];
   const cursor = indptr.slice(0, width);
-  const indices = alloc(Int32Array, nnz);
-  const data = alloc(Float32Array, nnz);
+  const indices = buf.indices.subarray(0, nnz);
+  const data = buf.data.subarray(0, nnz);
   for (let i = 0; i < x.nRows; i++) {
     const end = x.indptr[i + 1];
     for (let k = x.indptr[i]; k < end; k++) {
@@ -396,6 +400,31 @@ function toMarkerCsc(x: CsrMatrix, g0: number, g1: number, shared: boolean): Mar
     }
   }
   return { nRows: x.nRows, nCols: width, indptr, indices, data };
+}
+
+/**
+ * Storage for the largest of the gene chunks `bounds` (pairs g0, g1) of `x`: allocated once and
+ * refilled per chunk, in SharedArrayBuffer memory when workers read it. Reuse matters: workers drop
+ * their views of a shared buffer only when they collect garbage, so a fresh buffer per chunk could
+ * keep every chunk alive at once.
+ */
+function chunkBuffers(x: CsrMatrix, bounds: readonly number[], shared: boolean): ChunkBuffers {
+  const perGene = new Float64Array(x.nCols);
+  const nnzAll = x.indptr[x.nRows];
+  for (let k = 0; k < nnzAll; k++) perGene[x.indices[k]]++;
+  let maxNnz = 0;
+  let maxWidth = 0;
+  for (let c = 0; c < bounds.length; c += 2) {
+    let n = 0;
+    for (let j = bounds[c]; j < bounds[c + 1]; j++) n += perGene[j];
+    maxNnz = Math.max(maxNnz, n);
+    maxWidth = Math.max(maxWidth, bounds[c + 1] - bounds[c]);
+  }
+  const alloc = <T extends Float32Array | Int32Array | Float64Array>(
+    ctor: { new (n: number): T; new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number },
+    n: number,
+  ): T => (shared ? new ctor(new SharedArrayBuffer(n * ctor.BYTES_PER_ELEMENT)) : new ctor(n));
+  return { indptr: alloc(Float64Array, maxWidth + 1), indices: alloc(Int32Array, maxNnz), data: alloc(Float32Array, maxNnz) };
 }
 
 /** Copies a typed array into shared memory (no-op when it already lives there). */
@@ -445,13 +474,18 @@ export async function computeMarkerStats(
   // whichever chunk holds it and the chunks are fixed, so results never depend on threads.
   const isCsr = 'format' in x && x.format === 'csr';
   const nChunks = isCsr ? Math.min(N_CHUNKS, nBlocks) : 1;
+  const blockOf = (c: number): number => Math.floor((c * nBlocks) / nChunks);
+  const bounds: number[] = [];
+  for (let c = 0; c < nChunks; c++) bounds.push(blocks[2 * blockOf(c)], blocks[2 * blockOf(c + 1) - 1]);
+  const buf = isCsr ? chunkBuffers(x, bounds, useWorkers) : null;
   for (let c = 0; c < nChunks; c++) {
-    const b0 = Math.floor((c * nBlocks) / nChunks);
-    const b1 = Math.floor(((c + 1) * nBlocks) / nChunks);
-    const g0 = isCsr ? blocks[2 * b0] : 0;
+    const b0 = blockOf(c);
+    const b1 = blockOf(c + 1);
+    const g0 = isCsr ? bounds[2 * c] : 0;
     let csc: MarkerMatrix;
     if (isCsr) {
-      csc = toMarkerCsc(x, g0, blocks[2 * b1 - 1], useWorkers);
+      // The previous chunk's tasks have all finished, so its storage can be overwritten.
+      csc = toMarkerCsc(x, g0, bounds[2 * c + 1], buf!);
     } else if (useWorkers) {
       csc = { ...x, indptr: shareArray(x.indptr), indices: shareArray(x.indices), data: shareArray(x.data) };
     } else {
