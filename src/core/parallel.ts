@@ -6,6 +6,7 @@
  * number of threads: callers split work into a fixed number of tasks independent of `threads`
  * and combine results in task order.
  *
+ * Workers are started once and kept in a pool across calls (idle ones never keep the process alive).
  * Workers run compiled JavaScript: a module URL under `src/` (tests run TypeScript sources) is
  * mapped to its compiled twin under `dist/`, so `npm run build` must have run before threaded
  * code is used from sources.
@@ -46,23 +47,36 @@ parentPort.on('message', async (msg) => {
 interface PooledWorker {
   worker: Worker;
   current: { resolve: (r: unknown) => void; reject: (e: Error) => void } | null;
+  /** Pending idle shutdown, cleared when the worker is reserved again. */
+  idleTimer: ReturnType<typeof setTimeout> | null;
 }
+
+/**
+ * An idle worker is terminated after this many milliseconds. Long enough to be reused across the
+ * back-to-back calls of one step (PCA's products follow each other within milliseconds); short
+ * enough that a worker does not keep large shared inputs (e.g. the scaled matrix) reachable from
+ * its heap long after the step that passed them has finished.
+ */
+const IDLE_TIMEOUT_MS = 2000;
 
 /**
  * Workers kept across calls: starting a worker and importing the kernel module costs tens of
  * milliseconds, and randomized PCA alone makes 16+ parallel calls. Idle workers are `unref`ed so
- * they never keep the process alive; a worker that crashes is dropped and replaced on demand.
+ * they never keep the process alive, and end after {@link IDLE_TIMEOUT_MS}; a worker that crashes
+ * is dropped and replaced on demand.
  */
 const pool: PooledWorker[] = [];
 
 /** Workers reserved by a running `parallelMap` call (concurrent calls never share a worker). */
 const busy = new Set<PooledWorker>();
 
+/** Starts a worker, adds it to the pool, and routes its replies and failures to its current task. */
 function newPooledWorker(): PooledWorker {
-  const pw: PooledWorker = { worker: new Worker(WORKER_SOURCE, { eval: true }), current: null };
+  const pw: PooledWorker = { worker: new Worker(WORKER_SOURCE, { eval: true }), current: null, idleTimer: null };
   const fail = (e: Error): void => {
     const at = pool.indexOf(pw);
     if (at >= 0) pool.splice(at, 1);
+    if (pw.idleTimer) clearTimeout(pw.idleTimer);
     const cur = pw.current;
     pw.current = null;
     if (cur) cur.reject(e);
@@ -86,9 +100,27 @@ function newPooledWorker(): PooledWorker {
 function acquireWorker(reserved: Set<PooledWorker>): PooledWorker {
   let pw = pool.find((w) => w.current === null && !busy.has(w));
   pw ??= newPooledWorker();
+  if (pw.idleTimer) {
+    clearTimeout(pw.idleTimer);
+    pw.idleTimer = null;
+  }
   busy.add(pw);
   reserved.add(pw);
   return pw;
+}
+
+/** Returns a reserved worker to the pool and schedules its idle shutdown. */
+function releaseWorker(pw: PooledWorker): void {
+  busy.delete(pw);
+  if (!pool.includes(pw)) return;
+  pw.idleTimer = setTimeout(() => {
+    pw.idleTimer = null;
+    if (busy.has(pw) || pw.current !== null) return;
+    const at = pool.indexOf(pw);
+    if (at >= 0) pool.splice(at, 1);
+    void pw.worker.terminate();
+  }, IDLE_TIMEOUT_MS);
+  pw.idleTimer.unref();
 }
 
 /** Runs one task on a reserved worker. */
@@ -108,6 +140,7 @@ export function parallelPoolSize(): number {
 /** Terminates every pooled worker (idle ones are unref'ed anyway; this frees their memory now). */
 export async function closeParallelPool(): Promise<void> {
   const all = pool.splice(0, pool.length);
+  for (const pw of all) if (pw.idleTimer) clearTimeout(pw.idleTimer);
   await Promise.all(all.map((pw) => pw.worker.terminate()));
 }
 
@@ -155,7 +188,7 @@ export async function parallelMap<R>(moduleUrl: string, fnName: string, tasks: r
     const settled = await Promise.allSettled(lanes);
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
   } finally {
-    for (const pw of reserved) busy.delete(pw);
+    for (const pw of reserved) releaseWorker(pw);
   }
   return results;
 }

@@ -101,5 +101,9 @@ describe('dense products', () => {
     await expect(parallelMap(url, 'denseMulBlock', ranges, 2)).rejects.toThrow(/denseMulBlock/);
     const again = await denseMul(a, b, 4, 2);
     expect(maxAbsDiff(again, naiveMul(a.data, 3000, 8, b, 4))).toBe(0);
+    // Idle workers end after 2 s, so they do not keep shared inputs (the scaled matrix) alive.
+    expect(parallelPoolSize()).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(parallelPoolSize()).toBe(0);
   });
 });
