@@ -103,7 +103,7 @@ const RADIX_MASK = (1 << RADIX_BITS) - 1;
 const N_BLOCKS = 64;
 
 /** Gene chunks a CSR input is transposed in (peak memory: about 1/N_CHUNKS of a copy); fixed, never from threads. */
-const N_CHUNKS = 4;
+const N_CHUNKS = 8;
 
 /**
  * Kernel for genes [j0, j1): the statistics of {@link MarkerStats} for every group, as one
