@@ -5,6 +5,10 @@
  * (symbol). The gene set is the union (genes missing from a lot are zero there) or the
  * intersection. Each lot's columns are remapped through an Int32Array lookup, so the whole
  * merge is O(total nnz + total genes); string-keyed maps are used per gene, never per nonzero.
+ *
+ * Memory: the merged arrays are allocated once from the lots' header counts ({@link peekNnz}); each
+ * lot is copied in right after it is read and then dropped, and the columns are remapped in place
+ * once every lot's genes are known. Peak is the merged matrix plus one lot being read.
  */
 import { AnnDataLite } from '../core/adata.js';
 import { InputError, UsageError } from '../core/errors.js';
