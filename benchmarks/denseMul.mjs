@@ -5,11 +5,16 @@
  * repeats 16 times, so their GFLOP/s sets the PCA time.
  *
  * GFLOP/s counts 2 n p l flops per product. Each case runs `--reps` times after one warm-up
- * call; the best wall time and the CPU seconds of that call are reported (the machine is shared,
+ * call, cases interleaved round-robin so a change in machine load hits all of them alike; the best
+ * wall time and the CPU seconds (all threads) of that call are reported (the machine is shared,
  * so the best of several is the least noisy estimate). Threads 1 runs in the main thread;
  * threads 2 uses the worker pool of core/parallel.
  *
- * Reproduce:  npm run build && node benchmarks/denseMul.mjs [--n 5000] [--reps 3] [--label name]
+ * `--baseline DIR` also times the same kernels from another build's dist/ (e.g. a checkout of an
+ * earlier commit built with `npm run build`), interleaved with the current ones, for a before/after
+ * ratio under identical load.
+ *
+ * Reproduce:  npm run build && node benchmarks/denseMul.mjs [--n 5000] [--reps 5] [--label name] [--baseline ../old/dist --baseline-commit abc1234]
  * Results are merged into benchmarks/results/denseMul.json under the label (default 'current'),
  * with the git commit the build came from.
  */
@@ -30,14 +35,23 @@ const opt = (name, dflt) => {
 const n = Number(opt('n', '5000'));
 const p = 2000;
 const l = 60;
-const reps = Number(opt('reps', '3'));
+const reps = Number(opt('reps', '5'));
 const label = opt('label', 'current');
 const outFile = join(root, 'benchmarks', 'results', 'denseMul.json');
 
 const { createRng } = await import(dist('core/rng.js'));
-const { denseMul } = await import(dist('linalg/denseMul.js'));
-const { denseTransMul } = await import(dist('linalg/denseTransMul.js'));
-const { orthonormalizeColumns } = await import(dist('linalg/orthonormalizeColumns.js'));
+/** The three kernels from a dist/ directory. */
+async function kernels(dir) {
+  const url = (f) => pathToFileURL(join(dir, f)).href;
+  return {
+    denseMul: (await import(url('linalg/denseMul.js'))).denseMul,
+    denseTransMul: (await import(url('linalg/denseTransMul.js'))).denseTransMul,
+    orthonormalizeColumns: (await import(url('linalg/orthonormalizeColumns.js'))).orthonormalizeColumns,
+  };
+}
+const builds = { current: await kernels(join(root, 'dist')) };
+const baselineDir = opt('baseline', null);
+if (baselineDir) builds.baseline = await kernels(baselineDir);
 
 const rng = createRng(7);
 const data = new Float32Array(new SharedArrayBuffer(n * p * 4));
@@ -48,37 +62,38 @@ for (let t = 0; t < b.length; t++) b[t] = rng.normal();
 const q = new Float64Array(n * l);
 for (let t = 0; t < q.length; t++) q[t] = rng.normal();
 
-/** Best wall seconds over `reps` calls after a warm-up, with the CPU seconds of that call. */
-async function time(fn) {
-  await fn();
-  let best = Infinity, bestCpu = 0;
-  for (let r = 0; r < reps; r++) {
+const flops = 2 * n * p * l;
+const runs = {};
+for (const [name, k] of Object.entries(builds)) {
+  for (const threads of [1, 2]) {
+    runs[`${name}_mul_t${threads}`] = () => k.denseMul(a, b, l, threads);
+    runs[`${name}_transMul_t${threads}`] = () => k.denseTransMul(a, q, l, threads);
+  }
+  runs[`${name}_orthonormalize`] = () => k.orthonormalizeColumns(q, n, l);
+}
+const cases = {};
+for (const key of Object.keys(runs)) {
+  await runs[key]();
+  cases[key] = { wall: Infinity, cpu: 0 };
+}
+for (let r = 0; r < reps; r++) {
+  for (const [key, fn] of Object.entries(runs)) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
     const wall = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
-    if (wall < best) { best = wall; bestCpu = (c.user + c.system) / 1e6; }
+    if (wall < cases[key].wall) cases[key] = { wall, cpu: (c.user + c.system) / 1e6 };
   }
-  return { wall: best, cpu: bestCpu };
 }
-
-const flops = 2 * n * p * l;
-const cases = {};
-for (const threads of [1, 2]) {
-  const mul = await time(() => denseMul(a, b, l, threads));
-  const tmul = await time(() => denseTransMul(a, q, l, threads));
-  cases[`mul_t${threads}`] = { ...mul, gflops: flops / mul.wall / 1e9 };
-  cases[`transMul_t${threads}`] = { ...tmul, gflops: flops / tmul.wall / 1e9 };
-  process.stdout.write(`threads ${threads}: A*B ${mul.wall.toFixed(3)} s (${(flops / mul.wall / 1e9).toFixed(2)} GFLOP/s), A^T*Q ${tmul.wall.toFixed(3)} s (${(flops / tmul.wall / 1e9).toFixed(2)} GFLOP/s)\n`);
+for (const [key, c] of Object.entries(cases)) {
+  if (!key.endsWith('orthonormalize')) c.gflops = flops / c.wall / 1e9;
+  process.stdout.write(`${key.padEnd(28)} ${c.wall.toFixed(3)} s wall ${c.cpu.toFixed(3)} s CPU${c.gflops ? `  ${c.gflops.toFixed(2)} GFLOP/s` : ''}\n`);
 }
-const orth = await time(() => orthonormalizeColumns(q, n, l));
-cases.orthonormalize = orth;
-process.stdout.write(`orthonormalizeColumns ${n} x ${l}: ${orth.wall.toFixed(3)} s\n`);
 
 let commit = 'unknown';
 try { commit = execSync('git rev-parse --short HEAD', { cwd: root }).toString().trim(); } catch { /* not a git checkout */ }
 const all = existsSync(outFile) ? JSON.parse(readFileSync(outFile, 'utf8')) : {};
-all[label] = { n, p, l, reps, commit, cpu: cpus()[0]?.model ?? 'unknown', loadavg1: loadavg()[0], date: new Date().toISOString(), cases };
+all[label] = { n, p, l, reps, commit, baseline: baselineDir ? { dir: baselineDir, commit: opt('baseline-commit', 'unknown') } : null, cpu: cpus()[0]?.model ?? 'unknown', loadavg1: loadavg()[0], date: new Date().toISOString(), cases };
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, JSON.stringify(all, null, 2) + '\n');
