@@ -76,11 +76,14 @@ export async function findNeighborsKernel(x: DenseMatrix, p: FindNeighborsParams
   };
 }
 
-/** kNN lists as a CSR distance matrix without the self entries, columns sorted (scanpy layout). */
+/**
+ * kNN lists as a CSR distance matrix without the self entries, columns sorted (scanpy layout):
+ * k - 1 entries per row. A row whose list lacks the cell itself (more than k cells at distance 0)
+ * drops its last, farthest entry instead, so every row keeps k - 1.
+ */
 export function knnToDistanceCsr(knn: KnnResult): CsrMatrix {
   const { nRows: n, k } = knn;
-  let nnz = 0;
-  for (let t = 0; t < knn.indices.length; t++) if (knn.indices[t] !== Math.floor(t / k)) nnz++;
+  const nnz = n * (k - 1);
   const indptr = allocIndptr(n + 1, nnz);
   const cols = new Int32Array(nnz);
   const data = new Float32Array(nnz);
@@ -90,6 +93,7 @@ export function knnToDistanceCsr(knn: KnnResult): CsrMatrix {
     const base = i * k;
     let m = 0;
     for (let t = 0; t < k; t++) if (knn.indices[base + t] !== i) order[m++] = t;
+    if (m === k) m--;
     order.subarray(0, m).sort((a, b) => knn.indices[base + a] - knn.indices[base + b]);
     for (let u = 0; u < m; u++) {
       cols[pos] = knn.indices[base + order[u]];

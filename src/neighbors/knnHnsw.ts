@@ -65,6 +65,16 @@ function searchRows(
       rowD[t] = res.distances[t];
       rowI[t] = res.neighbors[t];
     }
+    // The search can miss the query itself (an approximate index); every cell is its own nearest
+    // neighbour, so it replaces the farthest one, as the exact search would have it.
+    let self = false;
+    for (let t = 0; t < k; t++) if (rowI[t] === i) self = true;
+    if (!self) {
+      let far = 0;
+      for (let t = 1; t < k; t++) if (rowD[t] > rowD[far] || (rowD[t] === rowD[far] && rowI[t] > rowI[far])) far = t;
+      rowD[far] = 0;
+      rowI[far] = i;
+    }
     sortPairs(rowD, rowI, 0, k);
     for (let t = 0; t < k; t++) {
       indices[i * k + t] = rowI[t];

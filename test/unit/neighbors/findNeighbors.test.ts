@@ -51,6 +51,23 @@ describe('findNeighbors step', () => {
     expect(same / exact.knn.indices.length).toBeGreaterThan(0.95);
   });
 
+  it('keeps k - 1 distances per row when cells are duplicated more than k times (exact and HNSW)', async () => {
+    // 40 copies of one cell among 400: with k = 10 the later copies' lists hold 10 other copies.
+    const a = adataWithPcs(400, 6, 4);
+    const x = a.obsm.X_pca;
+    for (let i = 1; i < 40; i++) for (let c = 0; c < 6; c++) x.data[i * 6 + c] = x.data[c];
+    for (const method of ['exact', 'hnsw'] as const) {
+      const g = await findNeighborsKernel(x, { ...FIND_NEIGHBORS_DEFAULTS, nNeighbors: 10, method });
+      for (let i = 0; i < 400; i++) {
+        expect(g.distances.indptr[i + 1] - g.distances.indptr[i]).toBe(9);
+        for (let e = g.distances.indptr[i]; e < g.distances.indptr[i + 1]; e++) expect(g.distances.indices[e]).not.toBe(i);
+      }
+      // Copy 39's list (ties by index): copies 0-9, so its stored row is copies 0-8 at distance 0.
+      const row = g.distances.indices.subarray(g.distances.indptr[39], g.distances.indptr[40]);
+      if (method === 'exact') expect(Array.from(row)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+  });
+
   it('rejects bad parameters and missing inputs', async () => {
     const a = adataWithPcs(30, 4, 3);
     await expect(findNeighbors(a, { nNeighbors: 1 })).rejects.toBeInstanceOf(UsageError);
