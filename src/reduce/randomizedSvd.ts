@@ -6,6 +6,10 @@
  * Error shrinks like (sigma_{l+1} / sigma_k)^(2q+1), so q = 7 brings the leading components of
  * scRNA-seq PCA to agreement with irlba well below 1e-3.
  *
+ * Cost is dominated by the 2q + 2 products with A (n x p Float32): they run on the register-tiled
+ * kernels of linalg/ over fixed row / gene blocks (bit-identical for any thread count), and the
+ * n x l orthonormalisations use CholQR2 (see orthonormalizeColumns).
+ *
  * Optional implicit centering: with column means m, A_c = A - 1 m^T is never formed;
  * A_c X = A X - 1 (m^T X) and A_c^T Q = A^T Q - m (1^T Q).
  */
