@@ -208,10 +208,14 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   const analysedInCells = whichNonZero(Uint8Array.from(passedRows, (i) => inAnalysis[i]));
 
   // 5. The balanced pool of the analysed condition: HVGs, PCA, graph, clusters, UMAP.
-  const balanced = await timed('balance_lots', () => balanceLotsStep(cells.subsetObs(analysedInCells), { ...config.balance_lots, lotKey: 'lot', subset: false }, ctx));
+  let balanced: AnnDataLite | null = await timed('balance_lots', () => balanceLotsStep(cells.subsetObs(analysedInCells), { ...config.balance_lots, lotKey: 'lot', subset: false }, ctx));
   const poolInAnalysed = whichNonZero(boolColumn(balanced, 'in_pool'));
   const poolRows = Int32Array.from(poolInAnalysed, (t) => analysedInCells[t]);
   let pool = balanced.subsetObs(poolInAnalysed);
+  // Past this point every cell needs only its log values (projection, pseudobulk); the pool keeps
+  // its own counts for HVGs and the h5ad. Dropping the rest keeps one counts copy alive, not two.
+  balanced = null;
+  cells = cells.with({ layers: {} });
   const hvgBatch = config.select_hvgs.batchKey;
   pool = await timed('select_hvgs', () => selectHvgs(pool, { ...config.select_hvgs, batchKey: hvgBatch !== null && pool.obs.has(hvgBatch) ? hvgBatch : null, usePool: false }, ctx));
   pool = await timed('scale_data', () => scaleData(pool, config.scale_data, ctx));
