@@ -19,6 +19,9 @@ export interface LogNormalizeParams {
   method: 'total' | 'scran';
 }
 
+/** Integer counts below this are memoised per cell in {@link logNormalizeKernel}. */
+const SMALL_COUNTS = 64;
+
 /** Library size (total counts) per cell, Float64 accumulation. */
 export function librarySizes(x: CsrMatrix): Float64Array {
   const out = new Float64Array(x.nRows);
@@ -39,12 +42,27 @@ export function librarySizes(x: CsrMatrix): Float64Array {
  */
 export function logNormalizeKernel(x: CsrMatrix, sizeFactors: Float64Array): CsrMatrix {
   const data = new Float32Array(x.data.length);
+  // Most stored counts are small integers that repeat within a cell, so each cell memoises
+  // log1p(c / sf) for c < SMALL_COUNTS: the same expression, computed once per distinct count
+  // (Math.log1p was most of this step's time).
+  const memo = new Float64Array(SMALL_COUNTS);
   for (let i = 0; i < x.nRows; i++) {
     const sf = sizeFactors[i];
     const inv = sf > 0 ? 1 / sf : 0;
     const end = x.indptr[i + 1];
-    // Math.log1p keeps precision for small x/sf (low counts in deep cells).
-    for (let k = x.indptr[i]; k < end; k++) data[k] = Math.log1p(x.data[k] * inv);
+    memo.fill(-1);
+    for (let k = x.indptr[i]; k < end; k++) {
+      const v = x.data[k];
+      const c = v | 0;
+      // Math.log1p keeps precision for small x/sf (low counts in deep cells).
+      if (c !== v || c < 0 || c >= SMALL_COUNTS) {
+        data[k] = Math.log1p(v * inv);
+        continue;
+      }
+      let y = memo[c];
+      if (y < 0) memo[c] = y = Math.log1p(v * inv);
+      data[k] = y;
+    }
   }
   return { format: 'csr', nRows: x.nRows, nCols: x.nCols, indptr: x.indptr, indices: x.indices, data };
 }
