@@ -90,21 +90,29 @@ export function denseMulBlock(a: Float32Array, p: number, rowStart: number, rowE
       } else {
         // Edge tile: store only the real rows and columns (runs at most once per panel and block).
         const cols = Math.min(4, l - c0);
-        storeEdgeTile(out, o, l, rows, cols, s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33);
+        putEdgeTile(out, o, l, rows, cols, false, s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33);
       }
     }
   }
   return rowEnd - rowStart;
 }
 
-/** Stores the top-left rows x cols of a 4 x 4 tile at out[o] (row stride l). */
-function storeEdgeTile(
-  out: Float64Array, o: number, l: number, rows: number, cols: number,
+/**
+ * Writes (or, with `add`, adds) the top-left rows x cols of a 4 x 4 tile to out[o] (row stride l):
+ * the edge tiles of both dense products.
+ */
+export function putEdgeTile(
+  out: Float64Array, o: number, l: number, rows: number, cols: number, add: boolean,
   s00: number, s01: number, s02: number, s03: number, s10: number, s11: number, s12: number, s13: number,
   s20: number, s21: number, s22: number, s23: number, s30: number, s31: number, s32: number, s33: number,
 ): void {
   const tile = [s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33];
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[o + r * l + c] = tile[r * 4 + c];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      if (add) out[o + r * l + c] += tile[r * 4 + c];
+      else out[o + r * l + c] = tile[r * 4 + c];
+    }
+  }
 }
 
 /** Backing data of A, shared when workers will read it (copying once if it is not shared yet). */

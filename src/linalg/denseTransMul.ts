@@ -13,7 +13,7 @@
  */
 import type { DenseMatrix } from '../core/dense.js';
 import { parallelMap, toShared } from '../core/parallel.js';
-import { PANEL_WIDTH, sharedData } from './denseMul.js';
+import { PANEL_WIDTH, putEdgeTile, sharedData } from './denseMul.js';
 
 /** Rows of A and Q per packed block: 256 x 60 doubles of Q (120 KB) stay in L2 while reused. */
 export const TRANS_ROW_BLOCK = 256;
@@ -81,7 +81,7 @@ export function denseTransMulBlock(a: Float32Array, n: number, p: number, geneSt
           out[o + 2 * l] += s20; out[o + 2 * l + 1] += s21; out[o + 2 * l + 2] += s22; out[o + 2 * l + 3] += s23;
           out[o + 3 * l] += s30; out[o + 3 * l + 1] += s31; out[o + 3 * l + 2] += s32; out[o + 3 * l + 3] += s33;
         } else {
-          addEdgeTile(out, o, l, genes, Math.min(4, l - c0), s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33);
+          putEdgeTile(out, o, l, genes, Math.min(4, l - c0), true, s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33);
         }
       }
     }
@@ -89,15 +89,6 @@ export function denseTransMulBlock(a: Float32Array, n: number, p: number, geneSt
   return geneEnd - geneStart;
 }
 
-/** Adds the top-left rows x cols of a 4 x 4 tile to out[o] (row stride l). */
-function addEdgeTile(
-  out: Float64Array, o: number, l: number, rows: number, cols: number,
-  s00: number, s01: number, s02: number, s03: number, s10: number, s11: number, s12: number, s13: number,
-  s20: number, s21: number, s22: number, s23: number, s30: number, s31: number, s32: number, s33: number,
-): void {
-  const tile = [s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33];
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[o + r * l + c] += tile[r * 4 + c];
-}
 
 /** Gene ranges of the tasks: blocks of {@link GENES_PER_TASK} (a multiple of 4), fixed by p alone. */
 export function geneTaskRanges(p: number): Int32Array {
