@@ -144,6 +144,8 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   const rng = createRng(run.seed);
   const ctx: RunContext = { log, rng, threads: run.threads, progress };
   const timed = async <T>(step: string, f: () => Promise<T>): Promise<T> => {
+    // Announced before it runs: markers, projection and association log nothing else for minutes at 200k cells.
+    log.info({ step }, 'starting');
     const t0 = performance.now();
     const out = await f();
     timings.push({ step, ms: Math.round(performance.now() - t0) });
