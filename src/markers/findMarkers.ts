@@ -102,8 +102,11 @@ const RADIX_MASK = (1 << RADIX_BITS) - 1;
 /** Number of gene blocks: fixed so that results never depend on the thread count. */
 const N_BLOCKS = 64;
 
-/** Gene chunks a CSR input is transposed in (peak memory: about 1/N_CHUNKS of a copy); fixed, never from threads. */
-const N_CHUNKS = 8;
+/**
+ * Gene chunks a CSR input is transposed in; fixed, never from threads. Peak memory: about
+ * 1/N_CHUNKS of a copy of the matrix with one thread, 2/N_CHUNKS with workers (double buffering).
+ */
+const N_CHUNKS = 16;
 
 /**
  * Kernel for genes [j0, j1): the statistics of {@link MarkerStats} for every group, as one
@@ -361,57 +364,113 @@ export function markerStatsBlock(
   return out;
 }
 
-/** Reusable CSC storage for one gene chunk at a time (see {@link toMarkerCsc}). */
+/** Reusable CSC storage for one gene chunk at a time (see {@link fillChunkCsc}). */
 interface ChunkBuffers {
   readonly indptr: Float64Array;
   readonly indices: Int32Array;
   readonly data: Float32Array;
 }
 
+/** Rows transposed between two yields to the event loop while workers run the previous chunk. */
+const ROWS_PER_SLICE = 4096;
+
 /**
- * Genes [g0, g1) of a CSR (cells x genes) as CSC, written into `buf` (which must hold the chunk's
- * entries) and returned as views of it. A counting sort over those genes in one scan of the CSR,
- * O(nnz + nGenes); cells come out in increasing order within each gene, exactly as a transpose of
- * the whole matrix would give them.
+ * Per-gene non-zero counts of a CSR, checking that genes increase within every row (the chunked
+ * transpose walks each row once, left to right, and relies on that order).
  */
-function toMarkerCsc(x: CsrMatrix, g0: number, g1: number, buf: ChunkBuffers): MarkerMatrix {
-  const nnzAll = x.indptr[x.nRows];
-  const width = g1 - g0;
-  const indptr = buf.indptr.subarray(0, width + 1);
-  indptr.fill(0);
+function countPerGene(x: CsrMatrix): Float64Array {
+  const perGene = new Float64Array(x.nCols);
   const xi = x.indices;
-  for (let k = 0; k < nnzAll; k++) {
-    const j = xi[k];
-    if (j >= g0 && j < g1) indptr[j - g0 + 1]++;
-  }
-  for (let j = 0; j < width; j++) indptr[j + 1] += indptr[j];
-  const nnz = indptr[width];
-  const cursor = indptr.slice(0, width);
-  const indices = buf.indices.subarray(0, nnz);
-  const data = buf.data.subarray(0, nnz);
   for (let i = 0; i < x.nRows; i++) {
     const end = x.indptr[i + 1];
+    let prev = -1;
     for (let k = x.indptr[i]; k < end; k++) {
       const j = xi[k];
-      if (j < g0 || j >= g1) continue;
-      const dst = cursor[j - g0]++;
-      indices[dst] = i;
-      data[dst] = x.data[k];
+      if (j <= prev) throw new Error(`computeMarkerStats: CSR row ${i} has gene ${j} after gene ${prev} (indices must increase within a row)`);
+      perGene[j]++;
+      prev = j;
     }
   }
-  return { nRows: x.nRows, nCols: width, indptr, indices, data };
+  return perGene;
 }
 
 /**
- * Storage for the largest of the gene chunks `bounds` (pairs g0, g1) of `x`: allocated once and
- * refilled per chunk, in SharedArrayBuffer memory when workers read it. Reuse matters: workers drop
- * their views of a shared buffer only when they collect garbage, so a fresh buffer per chunk could
- * keep every chunk alive at once.
+ * Starts genes [g0, g1) of a CSR (cells x genes) as CSC in `buf`: the column offsets from the
+ * per-gene counts, and a write position per gene. Rows are then copied by {@link fillChunkRows}.
  */
-function chunkBuffers(x: CsrMatrix, bounds: readonly number[], shared: boolean): ChunkBuffers {
-  const perGene = new Float64Array(x.nCols);
-  const nnzAll = x.indptr[x.nRows];
-  for (let k = 0; k < nnzAll; k++) perGene[x.indices[k]]++;
+function startChunk(perGene: Float64Array, g0: number, g1: number, buf: ChunkBuffers, next: Float64Array): void {
+  const width = g1 - g0;
+  buf.indptr[0] = 0;
+  for (let j = 0; j < width; j++) {
+    next[j] = buf.indptr[j];
+    buf.indptr[j + 1] = buf.indptr[j] + perGene[g0 + j];
+  }
+}
+
+/**
+ * Copies rows [i0, i1) of the chunk's genes (below g1) into `buf`. `cursor[i]` is where row i's
+ * first gene >= g0 sits: chunks go in increasing gene order, so each row is read once over all
+ * chunks, only its own slice per chunk (O(nnz) in total instead of one whole-matrix scan per
+ * chunk). Rows go in increasing order, so cells come out increasing within each gene, exactly as
+ * a transpose of the whole matrix gives them.
+ */
+function fillChunkRows(x: CsrMatrix, g0: number, g1: number, i0: number, i1: number, cursor: Float64Array, next: Float64Array, buf: ChunkBuffers): void {
+  const xi = x.indices;
+  const xd = x.data;
+  const { indices, data } = buf;
+  for (let i = i0; i < i1; i++) {
+    const end = x.indptr[i + 1];
+    let k = cursor[i];
+    for (; k < end; k++) {
+      const j = xi[k];
+      if (j >= g1) break;
+      const dst = next[j - g0]++;
+      indices[dst] = i;
+      data[dst] = xd[k];
+    }
+    cursor[i] = k;
+  }
+}
+
+/** The chunk in `buf` as a {@link MarkerMatrix} of views (genes [g0, g1), local gene numbers). */
+function chunkView(x: CsrMatrix, g0: number, g1: number, buf: ChunkBuffers): MarkerMatrix {
+  const width = g1 - g0;
+  const indptr = buf.indptr.subarray(0, width + 1);
+  const nnz = indptr[width];
+  return { nRows: x.nRows, nCols: width, indptr, indices: buf.indices.subarray(0, nnz), data: buf.data.subarray(0, nnz) };
+}
+
+/**
+ * Genes [g0, g1) of a CSR as CSC in `buf`, all rows at once (see {@link fillChunkRows}).
+ */
+function fillChunkCsc(x: CsrMatrix, perGene: Float64Array, g0: number, g1: number, cursor: Float64Array, next: Float64Array, buf: ChunkBuffers): MarkerMatrix {
+  startChunk(perGene, g0, g1, buf, next);
+  fillChunkRows(x, g0, g1, 0, x.nRows, cursor, next, buf);
+  return chunkView(x, g0, g1, buf);
+}
+
+/**
+ * As {@link fillChunkCsc}, but returning to the event loop every {@link ROWS_PER_SLICE} rows, so
+ * that worker replies are handled and the next task of the previous chunk is sent while this
+ * chunk is built on the main thread (the transpose overlaps the statistics instead of stalling
+ * the workers).
+ */
+async function fillChunkCscYielding(x: CsrMatrix, perGene: Float64Array, g0: number, g1: number, cursor: Float64Array, next: Float64Array, buf: ChunkBuffers): Promise<MarkerMatrix> {
+  startChunk(perGene, g0, g1, buf, next);
+  for (let i0 = 0; i0 < x.nRows; i0 += ROWS_PER_SLICE) {
+    fillChunkRows(x, g0, g1, i0, Math.min(x.nRows, i0 + ROWS_PER_SLICE), cursor, next, buf);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return chunkView(x, g0, g1, buf);
+}
+
+/**
+ * Storage for the largest of the gene chunks `bounds` (pairs g0, g1): allocated once and refilled
+ * per chunk, in SharedArrayBuffer memory when workers read it. Reuse matters: workers drop their
+ * views of a shared buffer only when they collect garbage, so a fresh buffer per chunk could keep
+ * every chunk alive at once.
+ */
+function chunkBuffers(perGene: Float64Array, bounds: readonly number[], shared: boolean): ChunkBuffers {
   let maxNnz = 0;
   let maxWidth = 0;
   for (let c = 0; c < bounds.length; c += 2) {
@@ -469,33 +528,59 @@ export async function computeMarkerStats(
   const blocks = splitRange(nGenes, N_BLOCKS);
   const nBlocks = blocks.length / 2;
   const parts: Float64Array[][] = [];
-  // A CSR input is transposed in a few gene chunks, one CSR scan each, so that only a fraction of
-  // a second copy of the matrix is alive at a time (peak memory). Each gene's column is the same
-  // whichever chunk holds it and the chunks are fixed, so results never depend on threads.
+  // A CSR input is transposed in gene chunks, so that only a fraction of a second copy of the
+  // matrix is alive at a time (peak memory: one chunk buffer, two with workers). Each row is read
+  // once over all chunks (a cursor per row). With workers, chunk c + 1 is built on the main thread
+  // while the workers compute chunk c (double buffering). Each gene's column is the same whichever
+  // chunk holds it and the chunks are fixed, so results never depend on threads.
   const isCsr = 'format' in x && x.format === 'csr';
   const nChunks = isCsr ? Math.min(N_CHUNKS, nBlocks) : 1;
   const blockOf = (c: number): number => Math.floor((c * nBlocks) / nChunks);
   const bounds: number[] = [];
   for (let c = 0; c < nChunks; c++) bounds.push(blocks[2 * blockOf(c)], blocks[2 * blockOf(c + 1) - 1]);
-  const buf = isCsr ? chunkBuffers(x, bounds, useWorkers) : null;
-  for (let c = 0; c < nChunks; c++) {
-    const b0 = blockOf(c);
-    const b1 = blockOf(c + 1);
-    const g0 = isCsr ? bounds[2 * c] : 0;
-    let csc: MarkerMatrix;
-    if (isCsr) {
-      // The previous chunk's tasks have all finished, so its storage can be overwritten.
-      csc = toMarkerCsc(x, g0, bounds[2 * c + 1], buf!);
-    } else if (useWorkers) {
-      csc = { ...x, indptr: shareArray(x.indptr), indices: shareArray(x.indices), data: shareArray(x.data) };
-    } else {
-      csc = x;
-    }
+  const tasksOf = (c: number, csc: MarkerMatrix): unknown[][] => {
     const tasks: unknown[][] = [];
-    for (let b = b0; b < b1; b++) {
+    const g0 = isCsr ? bounds[2 * c] : 0;
+    for (let b = blockOf(c); b < blockOf(c + 1); b++) {
       tasks.push([csc.indptr, csc.indices, csc.data, codesArg, nGroups, pairwise, blocks[2 * b] - g0, blocks[2 * b + 1] - g0, test]);
     }
-    for (const part of await parallelMap<Float64Array[]>(import.meta.url, 'markerStatsBlock', tasks, threads)) parts.push(part);
+    return tasks;
+  };
+  if (!isCsr) {
+    const csc = useWorkers ? { ...x, indptr: shareArray(x.indptr), indices: shareArray(x.indices), data: shareArray(x.data) } : x;
+    for (const part of await parallelMap<Float64Array[]>(import.meta.url, 'markerStatsBlock', tasksOf(0, csc), threads)) parts.push(part);
+  } else {
+    const perGene = countPerGene(x);
+    const bufs = [chunkBuffers(perGene, bounds, useWorkers)];
+    if (useWorkers && nChunks > 1) bufs.push(chunkBuffers(perGene, bounds, true));
+    const cursor = new Float64Array(x.nRows);
+    for (let i = 0; i < x.nRows; i++) cursor[i] = x.indptr[i];
+    let width = 0;
+    for (let c = 0; c < nChunks; c++) width = Math.max(width, bounds[2 * c + 1] - bounds[2 * c]);
+    const next = new Float64Array(width);
+    let csc = fillChunkCsc(x, perGene, bounds[0], bounds[1], cursor, next, bufs[0]);
+    for (let c = 0; c < nChunks; c++) {
+      const running = parallelMap<Float64Array[]>(import.meta.url, 'markerStatsBlock', tasksOf(c, csc), threads);
+      if (c + 1 < nChunks) {
+        // Buffer (c + 1) % 2 last held chunk c - 1, whose tasks have all finished.
+        const buf = bufs[(c + 1) % bufs.length];
+        if (bufs.length > 1) {
+          // Build the next chunk while the workers run this one; a failure there surfaces after
+          // the running tasks settle, so no worker is left writing into a buffer being refilled.
+          const built = fillChunkCscYielding(x, perGene, bounds[2 * c + 2], bounds[2 * c + 3], cursor, next, buf);
+          const [done, nextCsc] = await Promise.allSettled([running, built]);
+          if (done.status === 'rejected') throw done.reason;
+          if (nextCsc.status === 'rejected') throw nextCsc.reason;
+          for (const part of done.value) parts.push(part);
+          csc = nextCsc.value;
+          continue;
+        }
+        for (const part of await running) parts.push(part);
+        csc = fillChunkCsc(x, perGene, bounds[2 * c + 2], bounds[2 * c + 3], cursor, next, buf);
+        continue;
+      }
+      for (const part of await running) parts.push(part);
+    }
   }
   // Stitch blocks: block b holds genes [j0, j1) group-major with its own width.
   const full = FIELDS.map(() => new Float64Array(nGroups * nGenes));

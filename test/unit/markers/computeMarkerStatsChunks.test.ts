@@ -46,4 +46,17 @@ describe('computeMarkerStats transposes a CSR input in gene chunks', () => {
     expect(a.nGenes).toBe(3);
     expect(firstDiff(a, b)).toBeNull();
   });
+
+  it('rejects a CSR row whose genes are not increasing (the chunk cursors need sorted rows)', async () => {
+    // 2 cells x 3 genes; cell 1 lists gene 2 before gene 0.
+    const x = {
+      format: 'csr' as const,
+      nRows: 2,
+      nCols: 3,
+      indptr: Uint32Array.from([0, 1, 3]),
+      indices: Int32Array.from([1, 2, 0]),
+      data: Float32Array.from([1, 2, 3]),
+    };
+    await expect(computeMarkerStats(x, Int32Array.from([0, 1]), 2)).rejects.toThrow(/row 1 has gene 0 after gene 2/);
+  });
 });
