@@ -1,13 +1,18 @@
 /**
- * Approximate k-nearest neighbours with a hierarchical navigable small-world graph (Malkov &
+ * Approximate k-nearest neighbours with hierarchical navigable small-world graphs (Malkov &
  * Yashunin 2018) through the `hnswlib-node` binding of hnswlib.
  *
- * Determinism: hnswlib draws each point's layer from its own generator seeded by `randomSeed`,
- * and we insert points one at a time in index order from this thread, so the index is the same on
- * each run. The binding builds single-threaded; the queries (about a third of the time) are split
- * into fixed row blocks that worker threads answer from a copy of the index saved to a temporary
- * file. A search is a pure function of the index and the query, so any thread count gives the
- * same lists.
+ * Parallel build: the binding inserts points on the calling thread only, so the points are split by
+ * a fixed rule into {@link HNSW_PARTS} interleaved parts (point i goes to part i mod parts; lots and
+ * clusters are spread evenly) and each part's index is built by its own `parallelMap` task from a
+ * shared copy of the points, then saved to a temporary file. Every query searches all parts (k
+ * each) and keeps the k best of the merged lists by (distance, index). Searches are split into fixed
+ * row blocks answered in worker threads, which load the part files once.
+ *
+ * Determinism: hnswlib draws each point's layer from its own generator seeded by `seed`, and a part
+ * inserts its points one at a time in index order, so every part's graph is the same on each run and
+ * for any thread count. A search is a pure function of the indexes and the query, and the number of
+ * parts never depends on `threads`: the lists are identical for any thread count.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,85 +27,134 @@ import { sortPairs } from './knnExact.js';
 export interface KnnHnswOptions {
   /** Leading columns to use. @default all */
   nDims?: number;
-  /** Graph degree M of hnswlib. @default 16 */
+  /** Graph degree M of hnswlib. @default HNSW_DEFAULTS.m */
   m?: number;
-  /** Candidate list size while building. @default 200 */
+  /** Candidate list size while building. @default HNSW_DEFAULTS.efConstruction */
   efConstruction?: number;
-  /** Candidate list size while searching (raised to at least k). @default 100 */
+  /** Candidate list size while searching each part (raised to at least k). @default HNSW_DEFAULTS.ef */
   ef?: number;
   /** Seed of hnswlib's layer generator. @default 100 */
   seed?: number;
-  /** Worker threads for the queries. @default 1 */
+  /** Worker threads for building and searching. @default 1 */
   threads?: number;
   /**
-   * Points from which queries go to workers; below it the index file round trip costs more than
-   * the parallel search saves. @default 20000
+   * Number of sub-indexes (fixed; never derived from `threads`, so results do not depend on it).
+   * More parts build in parallel but every query searches each. @default HNSW_PARTS
    */
-  parallelMinPoints?: number;
+  parts?: number;
 }
+
+/**
+ * Sub-indexes by default: two let the build use both cores of a 2-core machine while every query
+ * searches only two graphs.
+ */
+export const HNSW_PARTS = 2;
+
+/**
+ * Default graph parameters, chosen on the benchmark cohorts (50 PCs, k = 20, 2 parts; recall of the
+ * 19 exact non-self neighbours, CPU seconds of build + search at 18,645 cells): M 16 / efConstruction
+ * 200 / ef 100 (the hnswlib examples' values) 0.9975 but about 10 s; M 16 / 100 / 50 0.994, 5.8 s;
+ * M 24 / 64 / 32 0.986, 3.2 s; M 16 / 64 / 32 0.980; M 24 / 64 / 24 0.976. A wider graph (M 24) buys
+ * more recall per second than a longer candidate list. See benchmarks/results/knn.json for the
+ * recall at 50k cells and scran.js's Annoy for comparison.
+ */
+export const HNSW_DEFAULTS = { m: 24, efConstruction: 64, ef: 32 } as const;
 
 /** Query blocks: fixed, so the split never depends on the thread count. */
 const QUERY_BLOCKS = 16;
 
+/** Indexes held by this thread: built here (single-thread runs) or loaded from their files. */
+const held = new Map<string, hnswlib.HierarchicalNSW>();
+
 /**
- * Answers rows [rowStart, rowEnd) of `x` against `index`, writing (distance, index)-sorted lists
- * into `indices` / `distances` at the same rows.
+ * Worker kernel: builds the index of part `part` (points i with i mod nParts = part, labelled by i)
+ * and saves it to `path`. The index also stays in this thread for searches from the same thread.
+ *
+ * @returns the number of points inserted.
  */
-function searchRows(
-  index: hnswlib.HierarchicalNSW, x: Float32Array, nCols: number, dim: number, k: number,
-  rowStart: number, rowEnd: number, indices: Int32Array, distances: Float32Array,
-): void {
+export function buildHnswPart(
+  x: Float32Array | Float64Array, nCols: number, dim: number, n: number, part: number, nParts: number,
+  m: number, efConstruction: number, seed: number, path: string,
+): number {
+  const count = Math.floor((n - part + nParts - 1) / nParts);
+  const index = new hnswlib.HierarchicalNSW('l2', dim);
+  index.initIndex(count, m, efConstruction, seed);
   // The binding takes plain number[] per point; one reusable array keeps the conversion to a
   // single O(dim) copy per point.
   const point = new Array<number>(dim);
-  const rowD = new Float64Array(k);
-  const rowI = new Int32Array(k);
+  for (let i = part; i < n; i += nParts) {
+    const off = i * nCols;
+    for (let c = 0; c < dim; c++) point[c] = x[off + c];
+    index.addPoint(point, i);
+  }
+  index.writeIndexSync(path);
+  held.set(path, index);
+  return count;
+}
+
+/** The indexes of `paths`, loading (once per thread) the ones this thread has not built. */
+function indexesOf(paths: readonly string[], dim: number, ef: number): hnswlib.HierarchicalNSW[] {
+  return paths.map((path) => {
+    let index = held.get(path);
+    if (!index) {
+      // A worker keeps only the indexes of the current search: drop those of earlier ones.
+      for (const p of held.keys()) if (!paths.includes(p)) held.delete(p);
+      index = new hnswlib.HierarchicalNSW('l2', dim);
+      index.readIndexSync(path);
+      held.set(path, index);
+    }
+    index.setEf(ef);
+    return index;
+  });
+}
+
+/**
+ * Worker kernel: answers rows [rowStart, rowEnd) of `x` against every part index, writing the
+ * (distance, index)-sorted lists into the shared `indices` / `distances` at the same rows (blocks
+ * are disjoint).
+ *
+ * @returns the number of rows answered.
+ */
+export function searchHnswBlock(
+  paths: string[], dim: number, ef: number, x: Float32Array | Float64Array, nCols: number, k: number,
+  rowStart: number, rowEnd: number, indices: Int32Array, distances: Float32Array,
+): number {
+  const parts = indexesOf(paths, dim, ef);
+  const point = new Array<number>(dim);
+  // Merged candidates of all parts: at most k per part.
+  const candD = new Float64Array(k * parts.length);
+  const candI = new Int32Array(k * parts.length);
   for (let i = rowStart; i < rowEnd; i++) {
     const off = i * nCols;
     for (let c = 0; c < dim; c++) point[c] = x[off + c];
-    const res = index.searchKnn(point, k);
-    if (res.neighbors.length !== k) throw new Error(`hnswlib returned ${res.neighbors.length} neighbours for row ${i}, expected ${k}`);
-    // hnswlib reports squared L2; sort by (distance, index) so ties match the exact kernel.
-    for (let t = 0; t < k; t++) {
-      rowD[t] = res.distances[t];
-      rowI[t] = res.neighbors[t];
+    let m = 0;
+    for (const index of parts) {
+      const want = Math.min(k, index.getCurrentCount());
+      const res = index.searchKnn(point, want);
+      if (res.neighbors.length !== want) throw new Error(`hnswlib returned ${res.neighbors.length} neighbours for row ${i}, expected ${want}`);
+      // hnswlib reports squared L2 (Float32 arithmetic).
+      for (let t = 0; t < want; t++) {
+        candD[m] = res.distances[t];
+        candI[m] = res.neighbors[t];
+        m++;
+      }
     }
+    // The parts are disjoint, so the merged list has no repeated point; sort by (distance, index).
+    sortPairs(candD, candI, 0, m);
     // The search can miss the query itself (an approximate index); every cell is its own nearest
-    // neighbour, so it replaces the farthest one, as the exact search would have it.
+    // neighbour, so it replaces the k-th, as the exact search would have it.
     let self = false;
-    for (let t = 0; t < k; t++) if (rowI[t] === i) self = true;
+    for (let t = 0; t < k; t++) if (candI[t] === i) self = true;
     if (!self) {
-      let far = 0;
-      for (let t = 1; t < k; t++) if (rowD[t] > rowD[far] || (rowD[t] === rowD[far] && rowI[t] > rowI[far])) far = t;
-      rowD[far] = 0;
-      rowI[far] = i;
+      candD[k - 1] = 0;
+      candI[k - 1] = i;
+      sortPairs(candD, candI, 0, k);
     }
-    sortPairs(rowD, rowI, 0, k);
     for (let t = 0; t < k; t++) {
-      indices[i * k + t] = rowI[t];
-      distances[i * k + t] = Math.sqrt(Math.max(0, rowD[t]));
+      indices[i * k + t] = candI[t];
+      distances[i * k + t] = Math.sqrt(Math.max(0, candD[t]));
     }
   }
-}
-
-/** The index a worker loaded last: every block of one search reads the same file. */
-let loaded: { path: string; index: hnswlib.HierarchicalNSW } | null = null;
-
-/**
- * Worker kernel: loads the saved index (once per file) and answers one row block, writing into the
- * shared output arrays (blocks are disjoint).
- */
-export function searchHnswBlock(
-  indexPath: string, dim: number, n: number, ef: number, x: Float32Array, nCols: number, k: number,
-  rowStart: number, rowEnd: number, indices: Int32Array, distances: Float32Array,
-): number {
-  if (loaded?.path !== indexPath) {
-    const index = new hnswlib.HierarchicalNSW('l2', dim);
-    index.readIndexSync(indexPath);
-    index.setEf(ef);
-    loaded = { path: indexPath, index };
-  }
-  searchRows(loaded.index, x, nCols, dim, k, rowStart, rowEnd, indices, distances);
   return rowEnd - rowStart;
 }
 
@@ -118,37 +172,32 @@ export async function knnHnsw(x: DenseMatrix, k: number, opts: KnnHnswOptions = 
   const n = x.nRows;
   const dim = opts.nDims ?? x.nCols;
   if (!(k >= 1 && k <= n)) throw new Error(`k must be in [1, ${n}], got ${k}`);
-  const ef = Math.max(k, opts.ef ?? 100);
+  const nParts = Math.max(1, Math.min(opts.parts ?? HNSW_PARTS, n));
+  const ef = Math.max(k, opts.ef ?? HNSW_DEFAULTS.ef);
   const threads = opts.threads ?? 1;
-  const index = new hnswlib.HierarchicalNSW('l2', dim);
-  index.initIndex(n, opts.m ?? 16, opts.efConstruction ?? 200, opts.seed ?? 100);
-  index.setEf(ef);
-  const point = new Array<number>(dim);
-  for (let i = 0; i < n; i++) {
-    const off = i * x.nCols;
-    for (let c = 0; c < dim; c++) point[c] = x.data[off + c];
-    index.addPoint(point, i);
-  }
-  const data = x.data as Float32Array;
-  if (threads <= 1 || n < (opts.parallelMinPoints ?? 20_000)) {
-    const indices = new Int32Array(n * k);
-    const distances = new Float32Array(n * k);
-    searchRows(index, data, x.nCols, dim, k, 0, n, indices, distances);
-    return { nRows: n, k, indices, distances };
-  }
+  const share = threads > 1;
+  const data = share ? toShared(x.data) : x.data;
   const dir = mkdtempSync(join(tmpdir(), 'cqamine-hnsw-'));
+  const paths: string[] = [];
   try {
-    const indexPath = join(dir, 'index.bin');
-    index.writeIndexSync(indexPath);
-    const indices = toShared(new Int32Array(n * k));
-    const distances = toShared(new Float32Array(n * k));
-    const shared = toShared(data);
+    const build: unknown[][] = [];
+    for (let p = 0; p < nParts; p++) {
+      paths.push(join(dir, `part${p}.bin`));
+      build.push([data, x.nCols, dim, n, p, nParts, opts.m ?? HNSW_DEFAULTS.m, opts.efConstruction ?? HNSW_DEFAULTS.efConstruction, opts.seed ?? 100, paths[p]]);
+    }
+    await parallelMap<number>(import.meta.url, 'buildHnswPart', build, threads);
+    const indices = share ? toShared(new Int32Array(n * k)) : new Int32Array(n * k);
+    const distances = share ? toShared(new Float32Array(n * k)) : new Float32Array(n * k);
     const ranges = splitRange(n, QUERY_BLOCKS);
     const tasks: unknown[][] = [];
-    for (let b = 0; b < ranges.length; b += 2) tasks.push([indexPath, dim, n, ef, shared, x.nCols, k, ranges[b], ranges[b + 1], indices, distances]);
+    for (let b = 0; b < ranges.length; b += 2) tasks.push([paths, dim, ef, data, x.nCols, k, ranges[b], ranges[b + 1], indices, distances]);
     await parallelMap<number>(import.meta.url, 'searchHnswBlock', tasks, threads);
-    return { nRows: n, k, indices: new Int32Array(indices), distances: new Float32Array(distances) };
+    return share
+      ? { nRows: n, k, indices: new Int32Array(indices), distances: new Float32Array(distances) }
+      : { nRows: n, k, indices, distances };
   } finally {
+    // The main thread's copies (built or loaded here) are dropped with the files.
+    for (const p of paths) held.delete(p);
     rmSync(dir, { recursive: true, force: true });
   }
 }

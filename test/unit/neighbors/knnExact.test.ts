@@ -69,12 +69,63 @@ describe('knnExact', () => {
     expect(Array.from(got.distances)).toEqual(want.dist.flat());
   });
 
-  it('gives identical output with 1 and 2 threads', async () => {
+  it('gives identical output with 1, 2 and 3 threads', async () => {
     const x = randomPoints(2000, 20, 5);
     const one = await knnExact(x, 20, { threads: 1 });
-    const two = await knnExact(x, 20, { threads: 2 });
-    expect(Array.from(two.indices)).toEqual(Array.from(one.indices));
-    expect(Array.from(two.distances)).toEqual(Array.from(one.distances));
+    for (const threads of [2, 3]) {
+      const other = await knnExact(x, 20, { threads });
+      expect(Array.from(other.indices)).toEqual(Array.from(one.indices));
+      expect(Array.from(other.distances)).toEqual(Array.from(one.distances));
+    }
+  });
+
+  it('stays bit-identical to the oracle when the dot-product screen cancels badly (large common offset, near ties)', async () => {
+    // Column 0 is 1e6 + j/16 (unit spread), the others unit Gaussians: |q|^2 + |r|^2 - 2 q.r (about
+    // 1e12) keeps only ~4 of its 16 digits for the distance, errors near 1e-4 against distances whose
+    // column-0 part moves in steps of 1/256, so the screen alone misorders near neighbours; the exact
+    // refinement must not.
+    // 1,101 points (not a multiple of 4: padded panels) and 6 exact duplicates of point 0.
+    const n = 1101;
+    const d = 9;
+    const rng = createRng(8);
+    const data = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) data[i * d + c] = c === 0 ? 1e6 + Math.round(rng.normal() * 16) / 16 : rng.normal();
+    for (let t = 1; t <= 6; t++) data.copyWithin(t * 150 * d, 0, d);
+    const x: DenseMatrix = { nRows: n, nCols: d, data };
+    const got = await knnExact(x, 12);
+    const want = naiveKnn(x, x, 12, d);
+    expect(Array.from(got.indices)).toEqual(want.idx.flat());
+    expect(Array.from(got.distances)).toEqual(want.dist.flat());
+    // Point 0 and its duplicates (150, 300, ..., 900) come first, at distance 0, in index order.
+    expect(Array.from(got.indices.subarray(0, 7))).toEqual([0, 150, 300, 450, 600, 750, 900]);
+    expect(Array.from(got.distances.subarray(0, 7))).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    // The case is hard: ranking by the Float64 estimate alone gives other lists for some rows.
+    const norms = Array.from({ length: n }, (_, i) => {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += data[i * d + c] * data[i * d + c];
+      return s;
+    });
+    let differ = 0;
+    for (let i = 0; i < n; i += 10) {
+      const est: [number, number][] = [];
+      for (let j = 0; j < n; j++) {
+        let dot = 0;
+        for (let c = 0; c < d; c++) dot += data[i * d + c] * data[j * d + c];
+        est.push([norms[i] + norms[j] - 2 * dot, j]);
+      }
+      est.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      if (est.slice(0, 12).some((p, t) => p[1] !== want.idx[i][t])) differ++;
+    }
+    expect(differ).toBeGreaterThan(0);
+  });
+
+  it('equals the oracle on Float64 input (screen and refinement read the Float64 values)', async () => {
+    const f = randomPoints(300, 7, 9);
+    const x: DenseMatrix = { nRows: 300, nCols: 7, data: Float64Array.from(f.data, (v) => v + 1 / 3) };
+    const got = await knnExact(x, 5);
+    const want = naiveKnn(x, x, 5, 7);
+    expect(Array.from(got.indices)).toEqual(want.idx.flat());
+    expect(Array.from(got.distances)).toEqual(want.dist.flat());
   });
 
   it('rejects k outside [1, n]', async () => {

@@ -45,12 +45,40 @@ describe('knnHnsw (approximate)', () => {
     }
   });
 
-  it('answers queries in worker threads with the same lists as in one thread', async () => {
+  it('builds its parts and answers queries in worker threads with the same lists as in one thread (1, 2, 3 threads)', async () => {
     const x = mixture(2500, 30, 12);
     const one = await knnHnsw(x, 15, { seed: 3 });
-    const two = await knnHnsw(x, 15, { seed: 3, threads: 2, parallelMinPoints: 0 });
-    expect(Buffer.from(two.indices.buffer).equals(Buffer.from(one.indices.buffer))).toBe(true);
-    expect(Buffer.from(two.distances.buffer).equals(Buffer.from(one.distances.buffer))).toBe(true);
-    expect(two.indices.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    for (const threads of [2, 3]) {
+      const other = await knnHnsw(x, 15, { seed: 3, threads });
+      expect(Buffer.from(other.indices.buffer).equals(Buffer.from(one.indices.buffer))).toBe(true);
+      expect(Buffer.from(other.distances.buffer).equals(Buffer.from(one.distances.buffer))).toBe(true);
+      expect(other.indices.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    }
+  });
+
+  it('merges the parts: every list has k distinct points, itself first, and the parts split the points', async () => {
+    // 3 parts over 1,000 points: points i mod 3 = 0, 1, 2 each form one index; a list draws on all.
+    const x = mixture(1000, 10, 13);
+    const r = await knnHnsw(x, 12, { seed: 1, parts: 3 });
+    const fromPart = new Int32Array(3);
+    for (let i = 0; i < x.nRows; i++) {
+      const row = Array.from(r.indices.subarray(i * 12, i * 12 + 12));
+      expect(new Set(row).size).toBe(12);
+      expect(row[0]).toBe(i);
+      expect(r.distances[i * 12]).toBe(0);
+      for (const j of row) fromPart[j % 3]++;
+    }
+    for (let p = 0; p < 3; p++) expect(fromPart[p]).toBeGreaterThan(0.25 * x.nRows * 12);
+    // With one part the lists are those of a single index; its recall is also >= 0.97 here.
+    const exact = await knnExact(x, 12);
+    for (const parts of [1, 3]) {
+      const a = await knnHnsw(x, 12, { seed: 1, parts });
+      let hit = 0;
+      for (let i = 0; i < x.nRows; i++) {
+        const want = new Set(exact.indices.subarray(i * 12, i * 12 + 12));
+        for (let t = 0; t < 12; t++) if (want.has(a.indices[i * 12 + t])) hit++;
+      }
+      expect(hit / (x.nRows * 12)).toBeGreaterThanOrEqual(0.97);
+    }
   });
 });
