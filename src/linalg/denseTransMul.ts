@@ -113,7 +113,7 @@ export async function denseTransMul(a: DenseMatrix, q: Float64Array, l: number, 
   const ranges = geneTaskRanges(p);
   const parallel = threads > 1 && ranges.length > 2;
   const data = sharedData(a, parallel ? threads : 1);
-  const qq = parallel ? toShared(q) : q;
+  const qq = parallel && !(q.buffer instanceof SharedArrayBuffer) ? toShared(q) : q;
   const out = parallel ? new Float64Array(new SharedArrayBuffer(p * l * 8)) : new Float64Array(p * l);
   const tasks: unknown[][] = [];
   for (let t = 0; t < ranges.length / 2; t++) tasks.push([data, n, p, ranges[2 * t], ranges[2 * t + 1], qq, l, out]);

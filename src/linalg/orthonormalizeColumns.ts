@@ -22,19 +22,30 @@ export const CHOLQR_MIN_PIVOT = 1e-12;
 const GRAM_ROW_BLOCK = 256;
 
 /**
- * Upper-triangular part (c <= d, 4 x 4 blocks on the diagonal in full) of G = Y^T Y, l x l
- * row-major, Float64. Each block of rows is packed into column panels of 4 (zero-padded past l),
+ * Rows per Gram task: G = Y^T Y is the sum, in task order, of the Gram matrices of fixed blocks of
+ * 4,096 rows, whether the blocks run in the calling thread or in workers (identical bits for any
+ * thread count; see orthonormalizeColumnsParallel).
+ */
+export const GRAM_TASK_ROWS = 4096;
+
+/**
+ * Worker kernel: upper-triangular part (c <= d, 4 x 4 blocks on the diagonal in full) of
+ * Y[rowStart:rowEnd]^T Y[rowStart:rowEnd], l x l row-major, Float64. Each block of rows is packed into column panels of 4 (zero-padded past l),
  * then 4 x 4 tiles of G are accumulated in locals over the block's rows (two contiguous streams)
  * and added once per block. Rows go in order within a block and blocks in order: deterministic.
+ * @param y - n x l row-major
+ * @param l - columns
+ * @param rowStart - first row (inclusive)
+ * @param rowEnd - last row (exclusive)
  */
-function gram(y: Float64Array, n: number, l: number): Float64Array {
+export function gramBlock(y: Float64Array, l: number, rowStart: number, rowEnd: number): Float64Array {
   const nPanels = Math.ceil(l / 4);
   const lp = nPanels * 4;
   const g = new Float64Array(lp * lp);
   const R = GRAM_ROW_BLOCK;
   const packed = new Float64Array(nPanels * R * 4);
-  for (let rb = 0; rb < n; rb += R) {
-    const nr = Math.min(n, rb + R) - rb;
+  for (let rb = rowStart; rb < rowEnd; rb += R) {
+    const nr = Math.min(rowEnd, rb + R) - rb;
     for (let i = 0; i < nr; i++) {
       const o = (rb + i) * l;
       for (let c = 0; c < l; c++) packed[(((c / 4) | 0) * R + i) * 4 + (c & 3)] = y[o + c];
@@ -67,11 +78,37 @@ function gram(y: Float64Array, n: number, l: number): Float64Array {
   return out;
 }
 
+/** Row ranges of the Gram tasks, [start0, end0, start1, end1, ...]: blocks of GRAM_TASK_ROWS, fixed by n alone. */
+export function gramTaskRanges(n: number): Int32Array {
+  const nTasks = Math.max(1, Math.ceil(n / GRAM_TASK_ROWS));
+  const out = new Int32Array(2 * nTasks);
+  for (let t = 0; t < nTasks; t++) {
+    out[2 * t] = t * GRAM_TASK_ROWS;
+    out[2 * t + 1] = Math.min(n, (t + 1) * GRAM_TASK_ROWS);
+  }
+  return out;
+}
+
+/** Sums the Gram blocks of {@link gramTaskRanges} in task order (l x l upper part). */
+export function sumGramBlocks(blocks: readonly Float64Array[], l: number): Float64Array {
+  const g = new Float64Array(l * l);
+  for (const b of blocks) for (let t = 0; t < l * l; t++) g[t] += b[t];
+  return g;
+}
+
+/** G = Y^T Y (upper part) from the fixed row blocks of {@link gramTaskRanges}, in the calling thread. */
+function gram(y: Float64Array, n: number, l: number): Float64Array {
+  const ranges = gramTaskRanges(n);
+  const blocks: Float64Array[] = [];
+  for (let t = 0; t < ranges.length; t += 2) blocks.push(gramBlock(y, l, ranges[t], ranges[t + 1]));
+  return sumGramBlocks(blocks, l);
+}
+
 /**
  * Upper Cholesky factor R of the symmetric l x l matrix whose upper triangle is `g` (G = R^T R),
  * or null when a pivot falls below `minPivot` times the corresponding diagonal entry of G.
  */
-function cholesky(g: Float64Array, l: number, minPivot: number): Float64Array | null {
+export function cholesky(g: Float64Array, l: number, minPivot: number): Float64Array | null {
   const r = new Float64Array(l * l);
   for (let c = 0; c < l; c++) {
     let pivot = g[c * l + c];
@@ -89,7 +126,7 @@ function cholesky(g: Float64Array, l: number, minPivot: number): Float64Array | 
 }
 
 /** Inverse of an upper-triangular l x l matrix (row-major), by back substitution column by column. */
-function invertUpper(r: Float64Array, l: number): Float64Array {
+export function invertUpper(r: Float64Array, l: number): Float64Array {
   const inv = new Float64Array(l * l);
   for (let c = 0; c < l; c++) {
     inv[c * l + c] = 1 / r[c * l + c];
@@ -102,20 +139,35 @@ function invertUpper(r: Float64Array, l: number): Float64Array {
   return inv;
 }
 
-/**
- * Y U for an upper-triangular l x l U (n x l row-major result): the 4-row x 4-column register
- * tile of denseMul over U packed in column panels of 4, each panel summing only over the rows of
- * U that can be non-zero (d < panel end).
- */
-function mulUpper(y: Float64Array, n: number, l: number, u: Float64Array): Float64Array {
+/** U (upper-triangular l x l) packed in column panels of 4 (l x 4 each, zero-padded) for {@link mulUpperBlock}. */
+export function packUpper(u: Float64Array, l: number, shared: boolean): Float64Array {
   const nPanels = Math.ceil(l / 4);
-  const up = new Float64Array(nPanels * l * 4);
+  const len = nPanels * l * 4;
+  const up = shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len);
   for (let d = 0; d < l; d++) for (let c = d; c < l; c++) up[(((c / 4) | 0) * l + d) * 4 + (c & 3)] = u[d * l + c];
-  const out = new Float64Array(n * l);
-  const last = n - 1;
-  for (let i = 0; i < n; i += 4) {
+  return up;
+}
+
+/**
+ * Worker kernel: rows [rowStart, rowEnd) of Y U for an upper-triangular l x l U, written into
+ * `out` (n x l row-major): the 4-row x 4-column register tile of denseMul over U packed by
+ * {@link packUpper}, each panel summing only over the rows of U that can be non-zero
+ * (d < panel end). Each output row depends only on its own row of Y: any row partition gives
+ * identical bits.
+ * @param y - n x l row-major
+ * @param l - columns
+ * @param up - U packed by {@link packUpper}
+ * @param rowStart - first row (inclusive)
+ * @param rowEnd - last row (exclusive)
+ * @param out - n x l row-major output (shared when run in workers)
+ * @returns the number of rows written
+ */
+export function mulUpperBlock(y: Float64Array, l: number, up: Float64Array, rowStart: number, rowEnd: number, out: Float64Array): number {
+  const nPanels = Math.ceil(l / 4);
+  const last = rowEnd - 1;
+  for (let i = rowStart; i < rowEnd; i += 4) {
     const y0 = i * l, y1 = Math.min(i + 1, last) * l, y2 = Math.min(i + 2, last) * l, y3 = Math.min(i + 3, last) * l;
-    const rows = Math.min(4, n - i);
+    const rows = Math.min(4, rowEnd - i);
     for (let panel = 0; panel < nPanels; panel++) {
       let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
       let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
@@ -143,7 +195,7 @@ function mulUpper(y: Float64Array, n: number, l: number, u: Float64Array): Float
       }
     }
   }
-  return out;
+  return rowEnd - rowStart;
 }
 
 /**
@@ -153,7 +205,10 @@ function mulUpper(y: Float64Array, n: number, l: number, u: Float64Array): Float
  */
 function cholQrPass(y: Float64Array, n: number, l: number): Float64Array | null {
   const r = cholesky(gram(y, n, l), l, CHOLQR_MIN_PIVOT);
-  return r === null ? null : mulUpper(y, n, l, invertUpper(r, l));
+  if (r === null) return null;
+  const out = new Float64Array(n * l);
+  mulUpperBlock(y, l, packUpper(invertUpper(r, l), l, false), 0, n, out);
+  return out;
 }
 
 /**
@@ -161,7 +216,7 @@ function cholQrPass(y: Float64Array, n: number, l: number): Float64Array | null 
  * over contiguous memory). A column whose norm after orthogonalisation is below 1e-12 of its
  * original norm becomes zero.
  */
-function mgsTwice(y: Float64Array, n: number, l: number): Float64Array {
+export function mgsTwice(y: Float64Array, n: number, l: number): Float64Array {
   const cols = new Float64Array(n * l);
   for (let i = 0; i < n; i++) for (let c = 0; c < l; c++) cols[c * n + i] = y[i * l + c];
   for (let c = 0; c < l; c++) {

@@ -19,6 +19,7 @@ import { toShared } from '../core/parallel.js';
 import { denseMul } from '../linalg/denseMul.js';
 import { denseTransMul } from '../linalg/denseTransMul.js';
 import { orthonormalizeColumns } from '../linalg/orthonormalizeColumns.js';
+import { orthonormalizeColumnsParallel } from '../linalg/orthonormalizeColumnsParallel.js';
 import { jacobiSvd } from '../linalg/jacobiSvd.js';
 
 /** Options of {@link randomizedSvd}. */
@@ -90,10 +91,11 @@ export async function randomizedSvd(input: DenseMatrix, k: number, rng: Rng, opt
   };
   const omega = new Float64Array(p * l);
   for (let t = 0; t < omega.length; t++) omega[t] = rng.normal();
-  let Q = orthonormalizeColumns(await mul(omega), n, l);
+  // The n x l blocks are orthonormalised with workers too (same bits as in one thread).
+  let Q = await orthonormalizeColumnsParallel(await mul(omega), n, l, threads);
   for (let it = 0; it < q; it++) {
-    const Z = orthonormalizeColumns(await tmul(Q), p, l);
-    Q = orthonormalizeColumns(await mul(Z), n, l);
+    const Z = await orthonormalizeColumnsParallel(await tmul(Q), p, l, threads);
+    Q = await orthonormalizeColumnsParallel(await mul(Z), n, l, threads);
   }
   // B^T = A^T Q (p x l); B^T = Ub S Vb^T  =>  A ~ Q B = (Q Vb) S Ub^T.
   const bt = await tmul(Q);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/core/rng.js';
 import { orthonormalizeColumns } from '../../../src/linalg/orthonormalizeColumns.js';
+import { orthonormalizeColumnsParallel } from '../../../src/linalg/orthonormalizeColumnsParallel.js';
 
 /** Max |Q^T Q - I| over the non-zero columns (zero columns are checked to be exactly zero). */
 function orthogonalityError(q: Float64Array, n: number, l: number, zeroCols: number[] = []): number {
@@ -100,5 +101,22 @@ describe('orthonormalizeColumns', () => {
     // Two rows span at most two directions: columns 0 and 1 orthonormal, column 2 zero.
     expect(orthogonalityError(q, n, l, [2])).toBeLessThan(1e-15);
     expect([Math.abs(q[2]), Math.abs(q[5])]).toEqual([0, 0]);
+  });
+
+  it('gives the same bits in worker threads (1, 2, 3 threads) as in the calling thread', async () => {
+    // 10,001 rows x 22 columns (above the 8,192-row parallel threshold; 3 Gram blocks, edge rows
+    // and an edge panel), random with column scales from 1e-3 to 1e3.
+    const n = 10001, l = 22;
+    const rng = createRng(11);
+    const y = new Float64Array(n * l);
+    for (let i = 0; i < n; i++) for (let c = 0; c < l; c++) y[i * l + c] = rng.normal() * 10 ** ((c % 7) - 3);
+    const ref = orthonormalizeColumns(y, n, l);
+    expect(orthogonalityError(ref, n, l)).toBeLessThan(1e-12);
+    for (const threads of [1, 2, 3]) {
+      const q = await orthonormalizeColumnsParallel(y, n, l, threads);
+      let same = q.length === ref.length;
+      for (let t = 0; same && t < q.length; t++) same = Object.is(q[t], ref[t]);
+      expect(same, `${threads} threads`).toBe(true);
+    }
   });
 });
