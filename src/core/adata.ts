@@ -6,8 +6,8 @@
 import type { CsrMatrix } from './sparse.js';
 import type { DenseMatrix } from './dense.js';
 import { Frame } from './frame.js';
-import { isIdentitySelection, subsetCols, subsetColsSharing, subsetRows, subsetRowsSharing } from './sparse.js';
-import { subsetDenseRows } from './dense.js';
+import { headRows, headRowsSharing, isIdentitySelection, isLargePrefixSelection, subsetCols, subsetColsSharing, subsetRows, subsetRowsSharing } from './sparse.js';
+import { headDenseRows, subsetDenseRows } from './dense.js';
 
 /** JSON-like values stored in `uns`; typed arrays are allowed so they write as HDF5 datasets. */
 export type Json =
@@ -101,19 +101,24 @@ export class AnnDataLite {
 
   /**
    * Cells `rows` (in that order); obsp graphs are dropped because they refer to the old cells.
-   * Memory: selecting every cell in order reuses the matrices (they are immutable), and a layer that
-   * shares X's indptr/indices (counts beside a log-normalized X) keeps sharing them in the subset.
+   * Memory: selecting every cell in order reuses the matrices (they are immutable); selecting the
+   * leading cells in order (most of the entries) gives views of them; and a layer that shares X's
+   * indptr/indices (counts beside a log-normalized X) keeps sharing them in the subset.
    */
   subsetObs(rows: ArrayLike<number>): AnnDataLite {
     const identity = isIdentitySelection(rows, this.nObs);
-    const X = identity ? this.X : subsetRows(this.X, rows);
+    const head = !identity && isLargePrefixSelection(rows, this.X);
+    const n = rows.length;
+    const X = identity ? this.X : head ? headRows(this.X, n) : subsetRows(this.X, rows);
     const layers: Record<string, CsrMatrix> = {};
     // A layer that is X itself (counts before normalization) stays X itself, stored once.
     for (const [k, m] of Object.entries(this.layers)) {
-      layers[k] = identity ? m : m === this.X ? X : this.sharesStructure(m) ? subsetRowsSharing(m, rows, X) : subsetRows(m, rows);
+      if (identity || m === this.X) layers[k] = identity ? m : X;
+      else if (this.sharesStructure(m)) layers[k] = head ? headRowsSharing(m, X) : subsetRowsSharing(m, rows, X);
+      else layers[k] = head ? headRows(m, n) : subsetRows(m, rows);
     }
     const obsm: Record<string, DenseMatrix> = {};
-    for (const [k, m] of Object.entries(this.obsm)) obsm[k] = identity ? m : subsetDenseRows(m, rows);
+    for (const [k, m] of Object.entries(this.obsm)) obsm[k] = identity ? m : head ? headDenseRows(m, n) : subsetDenseRows(m, rows);
     return new AnnDataLite({
       X,
       obs: this.obs.subset(rows),

@@ -12,6 +12,11 @@ export function zerosDense(nRows: number, nCols: number): DenseMatrix {
   return { nRows, nCols, data: new Float32Array(nRows * nCols) };
 }
 
+/** The first `n` rows of a dense matrix as a view of its data (no copy). */
+export function headDenseRows(m: DenseMatrix, n: number): DenseMatrix {
+  return { nRows: n, nCols: m.nCols, data: m.data.subarray(0, n * m.nCols) };
+}
+
 /** Rows `rows` of a dense matrix, in that order. */
 export function subsetDenseRows(m: DenseMatrix, rows: ArrayLike<number>): DenseMatrix {
   const out = new (m.data.constructor as Float32ArrayConstructor)(rows.length * m.nCols);

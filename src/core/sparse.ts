@@ -299,6 +299,29 @@ export function subsetColsSharing(m: CsrMatrix, cols: ArrayLike<number>, subset:
   return { format: 'csr', nRows: subset.nRows, nCols: subset.nCols, indptr: subset.indptr, indices: subset.indices, data };
 }
 
+/**
+ * True when `idx` is 0, 1, ..., idx.length-1 (the leading rows in order) and those rows hold at least
+ * half of the stored entries: such a subset can be a view of `m` (see {@link headRows}) without pinning
+ * a much larger parent in memory.
+ */
+export function isLargePrefixSelection(idx: ArrayLike<number>, m: CompressedMatrix): boolean {
+  const n = idx.length;
+  if (n > m.indptr.length - 1) return false;
+  for (let t = 0; t < n; t++) if (idx[t] !== t) return false;
+  return 2 * m.indptr[n] >= nnzOf(m);
+}
+
+/** The first `n` rows of a CSR matrix as views of its arrays: no copy (matrices are immutable). */
+export function headRows(m: CsrMatrix, n: number): CsrMatrix {
+  const end = m.indptr[n];
+  return { format: 'csr', nRows: n, nCols: m.nCols, indptr: m.indptr.subarray(0, n + 1), indices: m.indices.subarray(0, end), data: m.data.subarray(0, end) };
+}
+
+/** {@link headRows} of `m`, which shares indptr/indices with the source of `subset = headRows(source, n)`: the result reuses `subset`'s structure. */
+export function headRowsSharing(m: CsrMatrix, subset: CsrMatrix): CsrMatrix {
+  return { ...subset, data: m.data.subarray(0, subset.indices.length) };
+}
+
 /** True when `idx` is exactly 0, 1, ..., n-1 (a subset that keeps everything in order). */
 export function isIdentitySelection(idx: ArrayLike<number>, n: number): boolean {
   if (idx.length !== n) return false;

@@ -198,9 +198,24 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
     log.warn({ lot }, note);
   }
 
-  // 4. QC-passed cells of every condition, normalized together (per-cell scaling, so pooling and
-  // the choice of condition do not change it).
-  const passedRows = whichNonZero(Uint8Array.from(inAnalysis, (v, i) => v | inOther[i]));
+  // 4. The balanced pool of the analysed condition, drawn from the lots alone (it needs no
+  // expression), so that the QC-passed cells can be stored pool first: the pool is then the leading
+  // rows of `cells` and views its matrices instead of holding a second copy (peak memory).
+  const analysedRows = whichNonZero(inAnalysis);
+  const lotsOnly = withoutUnusedLots(all.with({ X: emptyCsr(all.nObs, all.nVars), layers: {} }).subsetObs(analysedRows));
+  const balanced = await timed('balance_lots', () => balanceLotsStep(lotsOnly, { ...config.balance_lots, lotKey: 'lot', subset: false }, ctx));
+  const inPool = boolColumn(balanced, 'in_pool');
+  const pooledInAll = new Uint8Array(all.nObs);
+  for (let t = 0; t < analysedRows.length; t++) pooledInAll[analysedRows[t]] = inPool[t];
+  const poolRowsInAll = whichNonZero(pooledInAll);
+  const nPool = poolRowsInAll.length;
+  const otherRowsInAll = whichNonZero(Uint8Array.from(inAnalysis, (v, i) => (v | inOther[i]) & (pooledInAll[i] ^ 1)));
+  const passedRows = new Int32Array(nPool + otherRowsInAll.length);
+  passedRows.set(poolRowsInAll);
+  passedRows.set(otherRowsInAll, nPool);
+
+  // 5. QC-passed cells of every condition (pool first), normalized together (per-cell scaling, so
+  // pooling and the choice of condition do not change it).
   let cells = withoutUnusedLots(all.subsetObs(passedRows));
   // From here `all` serves only its obs (cells.tsv): drop its matrix so the full counts are not
   // held beside the QC-passed copy (peak memory).
@@ -209,14 +224,14 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   cells = await timed('log_normalize', () => logNormalize(cells, config.log_normalize, ctx));
   const analysedInCells = whichNonZero(Uint8Array.from(passedRows, (i) => inAnalysis[i]));
 
-  // 5. The balanced pool of the analysed condition: HVGs, PCA, graph, clusters, UMAP.
-  let balanced: AnnDataLite | null = await timed('balance_lots', () => balanceLotsStep(cells.subsetObs(analysedInCells), { ...config.balance_lots, lotKey: 'lot', subset: false }, ctx));
-  const poolInAnalysed = whichNonZero(boolColumn(balanced, 'in_pool'));
-  const poolRows = Int32Array.from(poolInAnalysed, (t) => analysedInCells[t]);
-  let pool = balanced.subsetObs(poolInAnalysed);
-  // Past this point every cell needs only its log values (projection, pseudobulk); the pool keeps
-  // its own counts for HVGs and the h5ad. Dropping the rest keeps one counts copy alive, not two.
-  balanced = null;
+  // 6. The pool: HVGs, PCA, graph, clusters, UMAP. It keeps the counts for HVGs and the h5ad;
+  // every other cell needs only its log values (projection, pseudobulk).
+  const poolRows = Int32Array.from({ length: nPool }, (_, t) => t);
+  let pool = cells.subsetObs(poolRows);
+  pool = pool.with({
+    obs: pool.obs.with('in_pool', { kind: 'bool', values: new Uint8Array(nPool).fill(1) }),
+    history: [...pool.history, balanced.history[balanced.history.length - 1]],
+  });
   cells = cells.with({ layers: {} });
   const hvgBatch = config.select_hvgs.batchKey;
   pool = await timed('select_hvgs', () => selectHvgs(pool, { ...config.select_hvgs, batchKey: hvgBatch !== null && pool.obs.has(hvgBatch) ? hvgBatch : null, usePool: false }, ctx));
@@ -231,13 +246,13 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   pool = await timed('umap', () => runUmap(pool, config.umap, ctx));
   const { codes: poolCluster, categories: clusterNames } = categorical(pool, 'cluster');
 
-  // 6. Markers on the pool: the full statistics feed the CQA ranking, the top N markers.tsv.
+  // 7. Markers on the pool: the full statistics feed the CQA ranking, the top N markers.tsv.
   const markerStats = await timed('markers', () => computeMarkerStats(pool.X, poolCluster, clusterNames.length, { test: config.find_markers.test, pairwise: false, threads: run.threads }));
   const geneIds = columnStringsOr(pool, 'gene_ids');
   const markerOptions = { groups: clusterNames, genes: pool.var.index, geneIds, minPct: config.find_markers.minPct, logfcThreshold: config.find_markers.logfcThreshold, onlyPos: config.find_markers.onlyPos, maxPval: config.find_markers.maxPval };
   const markers = topMarkers(markerStats, { ...markerOptions, nTop: config.find_markers.nTop });
 
-  // 7. Every QC-passed cell in the pool's PC space. Cells outside the pool (and other conditions)
+  // 8. Every QC-passed cell in the pool's PC space. Cells outside the pool (and other conditions)
   // take the cluster of their k nearest pooled cells on the PCs the graph used.
   const projection = pcaProjectionOf(pool);
   const nPcs = Math.min(config.neighbors.nPcs ?? projection.loadings.nCols, projection.loadings.nCols);
@@ -251,7 +266,7 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   const conditionCodes = conditions.length > 1 ? categoricalFrom(columnStrings(cells.obs.require('condition')), conditions) : null;
   const condition = conditionCodes && conditionCodes.kind === 'categorical' ? { codes: conditionCodes.codes, names: conditions, reference: conditions.indexOf(analysed!) } : undefined;
 
-  // 8. Lots and readouts for the association.
+  // 9. Lots and readouts for the association.
   const lotNames = cellLots.categories;
   const lotHasCells = new Uint8Array(lotNames.length);
   for (const t of analysedInCells) lotHasCells[cellLots.codes[t]] = 1;
@@ -271,7 +286,7 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   }
   if (readoutNames.length === 0) notes.push('the sample sheet has no numeric readout columns: potency association skipped');
 
-  // 9. Composition, condition mapping and potency association (src/cqa).
+  // 10. Composition, condition mapping and potency association (src/cqa).
   let association: PotencyAssociation | null = null;
   let composition: CompositionResult;
   let conditionMapping: ConditionMapping | null = null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AnnDataLite } from '../../../src/core/adata.js';
-import { isIdentitySelection, subsetCols, subsetColsSharing, subsetRows, subsetRowsSharing, type CsrMatrix } from '../../../src/core/sparse.js';
+import { isIdentitySelection, isLargePrefixSelection, subsetCols, subsetColsSharing, subsetRows, subsetRowsSharing, type CsrMatrix } from '../../../src/core/sparse.js';
 import { readMatrix } from '../../../src/io/readMatrix.js';
 import { logNormalizeKernel, totalSizeFactors } from '../../../src/normalize/logNormalize.js';
 import { fixture } from '../../helpers/paths.js';
@@ -75,6 +75,26 @@ describe('AnnDataLite subsets share structure and skip identity selections', () 
     expect(isIdentitySelection([0, 1, 2], 3)).toBe(true);
     expect(isIdentitySelection([0, 2, 1], 3)).toBe(false);
     expect(isIdentitySelection([0, 1], 3)).toBe(false);
+  });
+
+  it('selecting the leading cells in order gives views of the matrices; a small prefix is copied', async () => {
+    const a = await normalizedLot();
+    const head = Int32Array.from({ length: 250 }, (_, i) => i);
+    const s = a.subsetObs(head);
+    expectSame(s.X, subsetRows(own(a.X), head));
+    expectSame(s.layers.counts, subsetRows(own(a.layers.counts), head));
+    expectSame(s.layers.scaled, subsetRows(own(a.layers.scaled), head));
+    // Views: the same memory as the parent, the counts layer still sharing X's structure.
+    expect(s.X.data.buffer).toBe(a.X.data.buffer);
+    expect(s.X.indices.length).toBe(a.X.indptr[250]);
+    expect(s.layers.counts.indices).toBe(s.X.indices);
+    expect(s.layers.counts.data.buffer).toBe(a.layers.counts.data.buffer);
+    expect(s.obsNames).toEqual(a.obsNames.slice(0, 250));
+    // Ten cells of 300 hold far less than half of the entries: copied, so they do not pin the parent.
+    const small = a.subsetObs([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(small.X.data.buffer).not.toBe(a.X.data.buffer);
+    expectSame(small.X, subsetRows(own(a.X), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    expect(isLargePrefixSelection([0, 1, 3], a.X)).toBe(false);
   });
 
   it('subsetRowsSharing and subsetColsSharing gather exactly the values subsetRows and subsetCols keep', async () => {
