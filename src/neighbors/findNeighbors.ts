@@ -14,8 +14,7 @@ import { defineStep } from '../core/step.js';
 import { AnalysisError, UsageError } from '../core/errors.js';
 import { knnExact, type KnnResult } from './knnExact.js';
 import { knnHnsw } from './knnHnsw.js';
-import { buildSnnGraph } from './buildSnnGraph.js';
-import { computeConnectivities } from './computeConnectivities.js';
+import { computeNeighborGraphs } from './computeNeighborGraphs.js';
 
 /** Parameters of {@link findNeighbors}. */
 export interface FindNeighborsParams {
@@ -61,19 +60,16 @@ export interface NeighborGraphs {
  *
  * @param x representation, cells x dims (PCs).
  * @param p parameters (see {@link FindNeighborsParams}).
- * @param threads worker threads for the exact search (output is identical for any value).
+ * @param threads worker threads for the search and the graphs (output is identical for any value).
  * @param seed seed of the approximate index.
  */
 export async function findNeighborsKernel(x: DenseMatrix, p: FindNeighborsParams, threads = 1, seed = 100): Promise<NeighborGraphs> {
   const nDims = p.nPcs ?? x.nCols;
   const approx = p.method === 'hnsw' || (p.method === 'auto' && x.nRows >= p.exactMaxCells);
   const knn = approx ? await knnHnsw(x, p.nNeighbors, { nDims, seed, threads }) : await knnExact(x, p.nNeighbors, { nDims, threads });
-  return {
-    knn,
-    distances: knnToDistanceCsr(knn),
-    connectivities: computeConnectivities(knn.indices, knn.distances, knn.nRows, knn.k),
-    snn: buildSnnGraph(knn.indices, knn.nRows, knn.k, p.pruneSnn),
-  };
+  // SNN and connectivities in workers; the distance CSR meanwhile in this thread.
+  const g = await computeNeighborGraphs(knn.indices, knn.distances, knn.nRows, knn.k, p.pruneSnn, threads, () => knnToDistanceCsr(knn));
+  return { knn, distances: g.other ?? knnToDistanceCsr(knn), connectivities: g.connectivities, snn: g.snn };
 }
 
 /**

@@ -51,14 +51,17 @@ export interface KnnHnswOptions {
 export const HNSW_PARTS = 2;
 
 /**
- * Default graph parameters, chosen on the benchmark cohorts (50 PCs, k = 20, 2 parts; recall of the
- * 19 exact non-self neighbours, CPU seconds of build + search at 18,645 cells): M 16 / efConstruction
- * 200 / ef 100 (the hnswlib examples' values) 0.9975 but about 10 s; M 16 / 100 / 50 0.994, 5.8 s;
- * M 24 / 64 / 32 0.986, 3.2 s; M 16 / 64 / 32 0.980; M 24 / 64 / 24 0.976. A wider graph (M 24) buys
- * more recall per second than a longer candidate list. See benchmarks/results/knn.json for the
- * recall at 50k cells and scran.js's Annoy for comparison.
+ * Default graph parameters, chosen on the benchmark cohorts (50 PCs, k = 20; recall of the 19 exact
+ * non-self neighbours; CPU seconds of build + search on a loaded 2-core machine):
+ *   18,645 cells: 1 index M 16 / efConstruction 200 / ef 100 (the previous default) 0.9975, 7.3 s;
+ *     2 parts M 24 / 64 / 32 0.986, 3.2 s; M 16 / 64 / 32 0.980; M 24 / 64 / 24 0.976.
+ *   46,766 cells: 1 index M 16 / 200 / 100 0.995, 21.7 s; 2 parts M 24 / 64 / 32 0.974, 12.6 s;
+ *     M 24 / 64 / 48 0.985, 13.5 s; M 24 / 100 / 40 0.989, 14.9 s; M 32 / 80 / 40 0.988, 15.1 s.
+ * Recall falls with the number of cells, so the default keeps a margin above 0.98 at 50k cells
+ * (scran.js's Annoy search reaches 0.91 at 4,655 and 0.89 at 18,645 cells on the same PCs). A wider
+ * graph (M 24) buys more recall per second than a longer candidate list.
  */
-export const HNSW_DEFAULTS = { m: 24, efConstruction: 64, ef: 32 } as const;
+export const HNSW_DEFAULTS = { m: 24, efConstruction: 100, ef: 40 } as const;
 
 /** Query blocks: fixed, so the split never depends on the thread count. */
 const QUERY_BLOCKS = 16;
