@@ -31,9 +31,25 @@ export interface CscMatrix {
 
 export type CompressedMatrix = CsrMatrix | CscMatrix;
 
-/** Allocates an index pointer wide enough for `nnz` entries. */
+/*
+ * Matrix storage lives in SharedArrayBuffer memory: worker threads read a matrix (and write
+ * disjoint parts of a new one) without a copy, so per-row steps run in parallel at no memory cost.
+ * Access is as fast as ordinary memory; allocation is lazy and zero-filled the same way.
+ */
+
+/** Allocates an index pointer wide enough for `nnz` entries, in shared memory. */
 export function allocIndptr(length: number, nnz: number): Indptr {
-  return nnz < 2 ** 32 ? new Uint32Array(length) : new Float64Array(length);
+  return nnz < 2 ** 32 ? new Uint32Array(new SharedArrayBuffer(4 * length)) : new Float64Array(new SharedArrayBuffer(8 * length));
+}
+
+/** Allocates `n` zeroed column (CSR) or row (CSC) indices in shared memory. */
+export function allocIndices(n: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * n));
+}
+
+/** Allocates `n` zeroed stored values in shared memory. */
+export function allocValues(n: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(4 * n));
 }
 
 /** Number of stored entries. */
@@ -99,9 +115,9 @@ function swapLayout(m: CompressedMatrix): { indptr: Indptr; indices: Int32Array;
   const { indices: srcIdx, data: srcData, indptr: srcPtr } = m;
   for (let k = 0; k < nnz; k++) indptr[srcIdx[k] + 1]++;
   for (let c = 0; c < minor; c++) indptr[c + 1] += indptr[c];
-  const cursor = indptr.slice(0, minor) as Indptr;
-  const indices = new Int32Array(nnz);
-  const data = new Float32Array(nnz);
+  const cursor = indptr.slice(0, minor) as Indptr; // a private copy: ordinary memory
+  const indices = allocIndices(nnz);
+  const data = allocValues(nnz);
   for (let r = 0; r < major; r++) {
     const end = srcPtr[r + 1];
     for (let k = srcPtr[r]; k < end; k++) {
@@ -137,8 +153,8 @@ export function subsetRows(m: CsrMatrix, rows: ArrayLike<number>): CsrMatrix {
   let nnz = 0;
   for (let t = 0; t < rows.length; t++) nnz += m.indptr[rows[t] + 1] - m.indptr[rows[t]];
   const indptr = allocIndptr(rows.length + 1, nnz);
-  const indices = new Int32Array(nnz);
-  const data = new Float32Array(nnz);
+  const indices = allocIndices(nnz);
+  const data = allocValues(nnz);
   let pos = 0;
   for (let t = 0; t < rows.length; t++) {
     const start = m.indptr[rows[t]];
@@ -166,8 +182,8 @@ export function subsetCols(m: CsrMatrix, cols: ArrayLike<number>): CsrMatrix {
   const srcNnz = nnzOf(m);
   for (let k = 0; k < srcNnz; k++) if (map[m.indices[k]] >= 0) nnz++;
   const indptr = allocIndptr(m.nRows + 1, nnz);
-  const indices = new Int32Array(nnz);
-  const data = new Float32Array(nnz);
+  const indices = allocIndices(nnz);
+  const data = allocValues(nnz);
   let pos = 0;
   for (let i = 0; i < m.nRows; i++) {
     const rowStart = pos;
@@ -206,8 +222,8 @@ export function csrFromDense(nRows: number, nCols: number, values: ArrayLike<num
   let nnz = 0;
   for (let t = 0; t < nRows * nCols; t++) if (values[t] !== 0) nnz++;
   const indptr = allocIndptr(nRows + 1, nnz);
-  const indices = new Int32Array(nnz);
-  const data = new Float32Array(nnz);
+  const indices = allocIndices(nnz);
+  const data = allocValues(nnz);
   let pos = 0;
   for (let i = 0; i < nRows; i++) {
     for (let j = 0; j < nCols; j++) {
@@ -249,8 +265,8 @@ export function vstackCsr(parts: readonly CsrMatrix[]): CsrMatrix {
     nnz += nnzOf(p);
   }
   const indptr = allocIndptr(nRows + 1, nnz);
-  const indices = new Int32Array(nnz);
-  const data = new Float32Array(nnz);
+  const indices = allocIndices(nnz);
+  const data = allocValues(nnz);
   let row = 0;
   let offset = 0;
   for (const p of parts) {
@@ -274,7 +290,7 @@ export function vstackCsr(parts: readonly CsrMatrix[]): CsrMatrix {
  * @param subset - `subsetRows(source, rows)`
  */
 export function subsetRowsSharing(m: CsrMatrix, rows: ArrayLike<number>, subset: CsrMatrix): CsrMatrix {
-  const data = new Float32Array(subset.data.length);
+  const data = allocValues(subset.data.length);
   for (let t = 0; t < rows.length; t++) {
     data.set(m.data.subarray(m.indptr[rows[t]], m.indptr[rows[t] + 1]), subset.indptr[t]);
   }
@@ -292,7 +308,7 @@ export function subsetRowsSharing(m: CsrMatrix, rows: ArrayLike<number>, subset:
 export function subsetColsSharing(m: CsrMatrix, cols: ArrayLike<number>, subset: CsrMatrix): CsrMatrix {
   const keep = new Uint8Array(m.nCols);
   for (let t = 0; t < cols.length; t++) keep[cols[t]] = 1;
-  const data = new Float32Array(subset.data.length);
+  const data = allocValues(subset.data.length);
   const srcNnz = nnzOf(m);
   let pos = 0;
   for (let k = 0; k < srcNnz; k++) if (keep[m.indices[k]]) data[pos++] = m.data[k];

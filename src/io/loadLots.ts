@@ -15,7 +15,8 @@ import { InputError, UsageError } from '../core/errors.js';
 import { Frame, columnStrings, concatColumns, type Column } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
-import { allocIndptr, nnzOf, sortRowSegment, type CsrMatrix, type Indptr } from '../core/sparse.js';
+import { toShared } from '../core/parallel.js';
+import { allocIndices, allocIndptr, allocValues, nnzOf, sortRowSegment, type CsrMatrix, type Indptr } from '../core/sparse.js';
 import { makeNamesUnique } from './makeNamesUnique.js';
 import { peekNnz } from './peekNnz.js';
 import { readMatrix, type MatrixFormat } from './readMatrix.js';
@@ -78,8 +79,8 @@ function appendLot(buf: MergeBuffer, m: CsrMatrix, reserve: number): void {
   const n = nnzOf(m);
   if (buf.used + n > buf.indices.length) {
     const capacity = buf.used + n + reserve;
-    const indices = new Int32Array(capacity);
-    const data = new Float32Array(capacity);
+    const indices = allocIndices(capacity);
+    const data = allocValues(capacity);
     indices.set(buf.indices.subarray(0, buf.used));
     data.set(buf.data.subarray(0, buf.used));
     buf.indices = indices;
@@ -142,9 +143,9 @@ function remapMerged(buf: MergeBuffer, maps: readonly Int32Array[], nCols: numbe
     nRows,
     nCols,
     // Narrow indptr like allocIndptr would for the final nnz (only differs past 2^32 entries).
-    indptr: indptr instanceof Float64Array && w < 2 ** 32 ? Uint32Array.from(indptr) : indptr,
-    indices: slack === 0 ? indices : trim ? indices.slice(0, w) : indices.subarray(0, w),
-    data: slack === 0 ? data : trim ? data.slice(0, w) : data.subarray(0, w),
+    indptr: indptr instanceof Float64Array && w < 2 ** 32 ? toShared(Uint32Array.from(indptr)) : indptr,
+    indices: slack === 0 ? indices : trim ? toShared(indices.subarray(0, w)) : indices.subarray(0, w),
+    data: slack === 0 ? data : trim ? toShared(data.subarray(0, w)) : data.subarray(0, w),
   };
 }
 
@@ -190,7 +191,7 @@ export async function loadLots(sheet: SampleSheet, options: Partial<LoadLotsOpti
   for (const lot of sheet.lots) expected.push(await peekNnz(lot.path));
   let capacity = 0;
   for (const n of expected) capacity += n ?? 0;
-  const buf: MergeBuffer = { indices: new Int32Array(capacity), data: new Float32Array(capacity), used: 0, offsets: [], indptrs: [] };
+  const buf: MergeBuffer = { indices: allocIndices(capacity), data: allocValues(capacity), used: 0, offsets: [], indptrs: [] };
   const barcodes: (readonly string[])[] = [];
   const lotObs: Frame[] = [];
   const idKeys: (string[] | null)[] = [];

@@ -6,7 +6,9 @@
  * With `method: 'scran'` the size factors come from pooled deconvolution (Lun et al. 2016), centred
  * to mean 1 as scran/scater do, and x' = log1p(x / s_i) (natural log; scater uses log2).
  */
-import type { CsrMatrix } from '../core/sparse.js';
+import { allocValues, type CsrMatrix, type Indptr } from '../core/sparse.js';
+import { parallelMap } from '../core/parallel.js';
+import { rowBlocks, threadsFor } from '../core/rowBlocks.js';
 import { AnalysisError, UsageError } from '../core/errors.js';
 import { defineStep } from '../core/step.js';
 import { scranSizeFactorsKernel } from './scranSizeFactors.js';
@@ -41,30 +43,50 @@ export function librarySizes(x: CsrMatrix): Float64Array {
  * @param sizeFactors - one per cell
  */
 export function logNormalizeKernel(x: CsrMatrix, sizeFactors: Float64Array): CsrMatrix {
-  const data = new Float32Array(x.data.length);
-  // Most stored counts are small integers that repeat within a cell, so each cell memoises
-  // log1p(c / sf) for c < SMALL_COUNTS: the same expression, computed once per distinct count
-  // (Math.log1p was most of this step's time).
+  const data = allocValues(x.data.length);
+  logNormalizeRows(x.indptr, x.data, sizeFactors, data, 0, x.nRows);
+  return { format: 'csr', nRows: x.nRows, nCols: x.nCols, indptr: x.indptr, indices: x.indices, data };
+}
+
+/**
+ * {@link logNormalizeKernel} in worker threads: row blocks write disjoint parts of one shared output,
+ * and each value is computed the same way, so the result is bit-identical for any `threads`.
+ */
+export async function logNormalizeParallel(x: CsrMatrix, sizeFactors: Float64Array, threads: number): Promise<CsrMatrix> {
+  const data = allocValues(x.data.length);
+  const blocks = rowBlocks(x.nRows, x.data.length);
+  const tasks: unknown[][] = [];
+  for (let b = 0; b < blocks.length; b += 2) tasks.push([x.indptr, x.data, sizeFactors, data, blocks[b], blocks[b + 1]]);
+  await parallelMap(import.meta.url, 'logNormalizeRows', tasks, threadsFor(threads, x.data.length));
+  return { format: 'csr', nRows: x.nRows, nCols: x.nCols, indptr: x.indptr, indices: x.indices, data };
+}
+
+/**
+ * Worker kernel: writes log1p(counts / sf) of rows [r0, r1) into `out` (same layout as `counts`).
+ * Most stored counts are small integers that repeat within a cell, so each cell memoises
+ * log1p(c / sf) for c < SMALL_COUNTS: the same expression, computed once per distinct count
+ * (Math.log1p was most of this step's time).
+ */
+export function logNormalizeRows(indptr: Indptr, counts: Float32Array, sizeFactors: Float64Array, out: Float32Array, r0: number, r1: number): void {
   const memo = new Float64Array(SMALL_COUNTS);
-  for (let i = 0; i < x.nRows; i++) {
+  for (let i = r0; i < r1; i++) {
     const sf = sizeFactors[i];
     const inv = sf > 0 ? 1 / sf : 0;
-    const end = x.indptr[i + 1];
+    const end = indptr[i + 1];
     memo.fill(-1);
-    for (let k = x.indptr[i]; k < end; k++) {
-      const v = x.data[k];
+    for (let k = indptr[i]; k < end; k++) {
+      const v = counts[k];
       const c = v | 0;
       // Math.log1p keeps precision for small x/sf (low counts in deep cells).
       if (c !== v || c < 0 || c >= SMALL_COUNTS) {
-        data[k] = Math.log1p(v * inv);
+        out[k] = Math.log1p(v * inv);
         continue;
       }
       let y = memo[c];
       if (y < 0) memo[c] = y = Math.log1p(v * inv);
-      data[k] = y;
+      out[k] = y;
     }
   }
-  return { format: 'csr', nRows: x.nRows, nCols: x.nCols, indptr: x.indptr, indices: x.indices, data };
 }
 
 /** Size factors total_i / targetSum (Seurat LogNormalize). */
@@ -86,14 +108,14 @@ export const logNormalize = defineStep<LogNormalizeParams>({
     if (!(p.targetSum > 0 && Number.isFinite(p.targetSum))) throw new UsageError(`targetSum must be a finite number > 0, got ${p.targetSum}`);
     if (p.method !== 'total' && p.method !== 'scran') throw new UsageError(`method must be 'total' or 'scran', got ${JSON.stringify(p.method)}`);
   },
-  run: (adata, p, ctx) => {
+  run: async (adata, p, ctx) => {
     const counts = adata.layers.counts ?? adata.X;
     const sf = p.method === 'total' ? totalSizeFactors(counts, p.targetSum) : scranSizeFactorsKernel(counts, {}).sizeFactors;
     let empty = 0;
     for (let i = 0; i < sf.length; i++) if (!(sf[i] > 0)) empty++;
     if (empty === sf.length) throw new AnalysisError('log_normalize: every cell has size factor 0 (no counts)');
     if (empty > 0) ctx.log.warn({ cells: empty }, 'cells with size factor <= 0 are left all-zero');
-    const x = logNormalizeKernel(counts, sf);
+    const x = await logNormalizeParallel(counts, sf, ctx.threads);
     return adata.with({ X: x, layers: { ...adata.layers, counts }, obs: adata.obs.withNumeric('size_factor', sf) });
   },
 });

@@ -3,7 +3,9 @@
  * `nFeature_RNA`, `PercentageFeatureSet`). Computed on raw counts: `layers.counts` when present,
  * otherwise X.
  */
-import type { CsrMatrix } from '../core/sparse.js';
+import type { CsrMatrix, Indptr } from '../core/sparse.js';
+import { parallelMap } from '../core/parallel.js';
+import { rowBlocks, threadsFor } from '../core/rowBlocks.js';
 import { defineStep } from '../core/step.js';
 import { UsageError } from '../core/errors.js';
 
@@ -40,14 +42,49 @@ export interface QcMetrics {
  * @param ribo - 1 for ribosomal genes (length nCols)
  */
 export function computeQcMetricsKernel(counts: CsrMatrix, mito: Uint8Array, ribo: Uint8Array): QcMetrics {
-  const { nRows, nCols, indptr, indices, data } = counts;
-  const nCounts = new Float64Array(nRows);
-  const nGenes = new Float64Array(nRows);
-  const pctMito = new Float64Array(nRows);
-  const pctRibo = new Float64Array(nRows);
-  const geneNCells = new Float64Array(nCols);
-  const geneTotalCounts = new Float64Array(nCols);
-  for (let i = 0; i < nRows; i++) {
+  const flags = geneFlags(mito, ribo);
+  return combineQcBlocks(counts, [qcMetricsRows(counts.indptr, counts.indices, counts.data, flags, 0, counts.nRows)]);
+}
+
+/**
+ * {@link computeQcMetricsKernel} over fixed row blocks in worker threads. Per-gene partial sums are
+ * added in block order, so the result is the same for any `threads` (and exact for integer counts).
+ */
+export async function computeQcMetricsParallel(counts: CsrMatrix, mito: Uint8Array, ribo: Uint8Array, threads: number): Promise<QcMetrics> {
+  const flags = geneFlags(mito, ribo);
+  const nnz = counts.indptr[counts.nRows];
+  const blocks = rowBlocks(counts.nRows, nnz);
+  const tasks: unknown[][] = [];
+  for (let b = 0; b < blocks.length; b += 2) tasks.push([counts.indptr, counts.indices, counts.data, flags, blocks[b], blocks[b + 1]]);
+  return combineQcBlocks(counts, await parallelMap<QcBlock>(import.meta.url, 'qcMetricsRows', tasks, threadsFor(threads, nnz)));
+}
+
+/** Bit 1: mitochondrial, bit 2: ribosomal (one lookup per entry instead of two). */
+function geneFlags(mito: Uint8Array, ribo: Uint8Array): Uint8Array {
+  const flags = new Uint8Array(mito.length);
+  for (let j = 0; j < flags.length; j++) flags[j] = (mito[j] ? 1 : 0) | (ribo[j] ? 2 : 0);
+  return flags;
+}
+
+/** Metrics of one row block: per cell (total, detected, mito, ribo) and per-gene partial sums. */
+export interface QcBlock {
+  /** Rows [r0, r1) of the block. */
+  r0: number;
+  r1: number;
+  /** 4 values per row: total counts, detected genes, mitochondrial counts, ribosomal counts. */
+  perCell: Float64Array;
+  /** Cells of the block in which each gene is detected. */
+  geneNCells: Float64Array;
+  /** Counts of each gene in the block. */
+  geneTotalCounts: Float64Array;
+}
+
+/** Worker kernel: QC sums of rows [r0, r1). `flags` from {@link geneFlags}. */
+export function qcMetricsRows(indptr: Indptr, indices: Int32Array, data: Float32Array, flags: Uint8Array, r0: number, r1: number): QcBlock {
+  const perCell = new Float64Array(4 * (r1 - r0));
+  const geneNCells = new Float64Array(flags.length);
+  const geneTotalCounts = new Float64Array(flags.length);
+  for (let i = r0; i < r1; i++) {
     let total = 0, detected = 0, mt = 0, rb = 0;
     const end = indptr[i + 1];
     for (let k = indptr[i]; k < end; k++) {
@@ -56,15 +93,45 @@ export function computeQcMetricsKernel(counts: CsrMatrix, mito: Uint8Array, ribo
       const j = indices[k];
       total += v;
       detected++;
-      if (mito[j]) mt += v;
-      if (ribo[j]) rb += v;
+      const f = flags[j];
+      if (f !== 0) {
+        if ((f & 1) !== 0) mt += v;
+        if ((f & 2) !== 0) rb += v;
+      }
       geneNCells[j]++;
       geneTotalCounts[j] += v;
     }
-    nCounts[i] = total;
-    nGenes[i] = detected;
-    pctMito[i] = total > 0 ? (100 * mt) / total : 0;
-    pctRibo[i] = total > 0 ? (100 * rb) / total : 0;
+    const o = 4 * (i - r0);
+    perCell[o] = total;
+    perCell[o + 1] = detected;
+    perCell[o + 2] = mt;
+    perCell[o + 3] = rb;
+  }
+  return { r0, r1, perCell, geneNCells, geneTotalCounts };
+}
+
+/** Per-cell metrics from the blocks, per-gene sums added in block order. */
+function combineQcBlocks(counts: CsrMatrix, blocks: readonly QcBlock[]): QcMetrics {
+  const { nRows, nCols } = counts;
+  const nCounts = new Float64Array(nRows);
+  const nGenes = new Float64Array(nRows);
+  const pctMito = new Float64Array(nRows);
+  const pctRibo = new Float64Array(nRows);
+  const geneNCells = new Float64Array(nCols);
+  const geneTotalCounts = new Float64Array(nCols);
+  for (const b of blocks) {
+    for (let i = b.r0; i < b.r1; i++) {
+      const o = 4 * (i - b.r0);
+      const total = b.perCell[o];
+      nCounts[i] = total;
+      nGenes[i] = b.perCell[o + 1];
+      pctMito[i] = total > 0 ? (100 * b.perCell[o + 2]) / total : 0;
+      pctRibo[i] = total > 0 ? (100 * b.perCell[o + 3]) / total : 0;
+    }
+    for (let j = 0; j < nCols; j++) {
+      geneNCells[j] += b.geneNCells[j];
+      geneTotalCounts[j] += b.geneTotalCounts[j];
+    }
   }
   return { nCounts, nGenes, pctMito, pctRibo, geneNCells, geneTotalCounts };
 }
@@ -102,12 +169,12 @@ export const computeQcMetrics = defineStep<QcMetricsParams>({
     if (!Array.isArray(p.riboPrefixes)) throw new UsageError(`riboPrefixes must be a list of strings, got ${JSON.stringify(p.riboPrefixes)}`);
     if (p.mitoGenes !== null && !Array.isArray(p.mitoGenes)) throw new UsageError(`mitoGenes must be null or a list of gene names`);
   },
-  run: (adata, p, ctx) => {
+  run: async (adata, p, ctx) => {
     const counts = adata.layers.counts ?? adata.X;
     const names = adata.varNames;
     const mito = geneMask(names, p.mitoPrefixes, p.mitoGenes);
     const ribo = geneMask(names, p.riboPrefixes);
-    const m = computeQcMetricsKernel(counts, mito, ribo);
+    const m = await computeQcMetricsParallel(counts, mito, ribo, ctx.threads);
     let nMito = 0;
     for (let j = 0; j < mito.length; j++) nMito += mito[j];
     if (nMito === 0) ctx.log.warn('no mitochondrial genes found by name; pct_mito is 0 for every cell');

@@ -6,6 +6,7 @@
 import type { CsrMatrix } from '../core/sparse.js';
 import { AnalysisError, UsageError } from '../core/errors.js';
 import { defineStep } from '../core/step.js';
+import { computeQcMetricsKernel, computeQcMetricsParallel } from './computeQcMetrics.js';
 
 /** Parameters of {@link filterGenes}. */
 export interface FilterGenesParams {
@@ -19,17 +20,32 @@ export interface FilterGenesParams {
  * Kernel: cells detected and total counts per gene, and the keep mask.
  * @param counts - raw counts, cells x genes
  */
-export function filterGenesKernel(counts: CsrMatrix, p: FilterGenesParams): { keep: Uint8Array; nCells: Float64Array; totalCounts: Float64Array } {
-  const nCells = new Float64Array(counts.nCols);
-  const totalCounts = new Float64Array(counts.nCols);
-  const { indices, data } = counts;
-  const nnz = counts.indptr[counts.nRows];
-  for (let k = 0; k < nnz; k++) {
-    if (data[k] === 0) continue;
-    nCells[indices[k]]++;
-    totalCounts[indices[k]] += data[k];
-  }
-  const keep = new Uint8Array(counts.nCols);
+export function filterGenesKernel(counts: CsrMatrix, p: FilterGenesParams): GeneFilterResult {
+  const none = new Uint8Array(counts.nCols);
+  const m = computeQcMetricsKernel(counts, none, none);
+  return geneFilter(m.geneNCells, m.geneTotalCounts, p);
+}
+
+/** {@link filterGenesKernel} with the per-gene sums computed in worker threads (same result for any `threads`). */
+export async function filterGenesParallel(counts: CsrMatrix, p: FilterGenesParams, threads: number): Promise<GeneFilterResult> {
+  const none = new Uint8Array(counts.nCols);
+  const m = await computeQcMetricsParallel(counts, none, none, threads);
+  return geneFilter(m.geneNCells, m.geneTotalCounts, p);
+}
+
+/** Output of {@link filterGenesKernel}. */
+export interface GeneFilterResult {
+  /** 1 = kept. */
+  keep: Uint8Array;
+  /** Cells in which each gene is detected (count > 0). */
+  nCells: Float64Array;
+  /** Total counts per gene. */
+  totalCounts: Float64Array;
+}
+
+/** The keep mask from per-gene detection counts and totals. */
+function geneFilter(nCells: Float64Array, totalCounts: Float64Array, p: FilterGenesParams): GeneFilterResult {
+  const keep = new Uint8Array(nCells.length);
   for (let j = 0; j < keep.length; j++) keep[j] = nCells[j] >= p.minCells && totalCounts[j] >= p.minCounts ? 1 : 0;
   return { keep, nCells, totalCounts };
 }
@@ -45,8 +61,8 @@ export const filterGenes = defineStep<FilterGenesParams>({
     if (!(Number.isInteger(p.minCells) && p.minCells >= 0)) throw new UsageError(`minCells must be an integer >= 0, got ${p.minCells}`);
     if (!(p.minCounts >= 0)) throw new UsageError(`minCounts must be >= 0, got ${p.minCounts}`);
   },
-  run: (adata, p, ctx) => {
-    const r = filterGenesKernel(adata.layers.counts ?? adata.X, p);
+  run: async (adata, p, ctx) => {
+    const r = await filterGenesParallel(adata.layers.counts ?? adata.X, p, ctx.threads);
     let kept = 0;
     for (let j = 0; j < r.keep.length; j++) kept += r.keep[j];
     if (kept === 0) throw new AnalysisError(`filter_genes removed all ${adata.nVars} genes (minCells ${p.minCells}); lower minCells`);

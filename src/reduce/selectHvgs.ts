@@ -16,7 +16,8 @@
  * scanpy `seurat_v3`: a gene's rank is the median of its ranks over the batches where it is in the
  * top `nTopGenes`; genes sort by that rank, ties by the number of such batches (more first).
  */
-import type { CsrMatrix } from '../core/sparse.js';
+import type { CsrMatrix, Indptr } from '../core/sparse.js';
+import { sumOverRowBlocks } from '../core/rowBlocks.js';
 import { AnalysisError, UsageError } from '../core/errors.js';
 import { defineStep } from '../core/step.js';
 import { lotCodes } from '../qc/filterCells.js';
@@ -60,26 +61,16 @@ export interface HvgBatchStats {
  * @param span - loess span
  * @param surface - loess evaluation ('direct' exact, 'interpolate' as R's default)
  */
-export function vstStats(counts: CsrMatrix, rows: Int32Array | null, span: number, surface: 'direct' | 'interpolate' = 'direct'): HvgBatchStats {
+export async function vstStats(counts: CsrMatrix, rows: Int32Array | null, span: number, surface: 'direct' | 'interpolate' = 'direct', threads = 1): Promise<HvgBatchStats> {
   const G = counts.nCols;
   const n = rows ? rows.length : counts.nRows;
   const { indptr, indices, data } = counts;
-  const sum = new Float64Array(G), nnz = new Float64Array(G);
-  for (let t = 0; t < n; t++) {
-    const i = rows ? rows[t] : t;
-    for (let k = indptr[i]; k < indptr[i + 1]; k++) { sum[indices[k]] += data[k]; nnz[indices[k]]++; }
-  }
+  const matrix = [indptr, indices, data, rows];
+  const [sum, nnz] = await sumOverRowBlocks(import.meta.url, 'countSumsRows', [...matrix, G], n, counts.data.length, threads);
   const means = new Float64Array(G);
   for (let j = 0; j < G; j++) means[j] = sum[j] / n;
   // Two-pass variance (sum of squared deviations from the mean) avoids cancellation.
-  const ss = new Float64Array(G);
-  for (let t = 0; t < n; t++) {
-    const i = rows ? rows[t] : t;
-    for (let k = indptr[i]; k < indptr[i + 1]; k++) {
-      const d = data[k] - means[indices[k]];
-      ss[indices[k]] += d * d;
-    }
-  }
+  const [ss] = await sumOverRowBlocks(import.meta.url, 'squaredDeviationsRows', [...matrix, means], n, counts.data.length, threads);
   const variances = new Float64Array(G);
   for (let j = 0; j < G; j++) {
     ss[j] += (n - nnz[j]) * means[j] * means[j];
@@ -96,16 +87,7 @@ export function vstStats(counts: CsrMatrix, rows: Int32Array | null, span: numbe
   const sd = new Float64Array(G);
   for (let t = 0; t < m; t++) sd[idx[t]] = Math.sqrt(10 ** fit[t]);
   const vmax = Math.sqrt(n);
-  const acc = new Float64Array(G);
-  for (let t = 0; t < n; t++) {
-    const i = rows ? rows[t] : t;
-    for (let k = indptr[i]; k < indptr[i + 1]; k++) {
-      const j = indices[k];
-      if (sd[j] === 0) continue;
-      const z = Math.min((data[k] - means[j]) / sd[j], vmax);
-      acc[j] += z * z;
-    }
-  }
+  const [acc] = await sumOverRowBlocks(import.meta.url, 'clippedSquaresRows', [...matrix, means, sd, vmax], n, counts.data.length, threads);
   const score = new Float64Array(G);
   for (let j = 0; j < G; j++) {
     if (sd[j] === 0 || n < 2) continue; // constant gene: 0, as Seurat
@@ -120,19 +102,10 @@ export function vstStats(counts: CsrMatrix, rows: Int32Array | null, span: numbe
  * @param logX - log1p-normalized values, cells x genes
  * @param rows - cell subset or null
  */
-export function dispersionStats(logX: CsrMatrix, rows: Int32Array | null): HvgBatchStats {
+export async function dispersionStats(logX: CsrMatrix, rows: Int32Array | null, threads = 1): Promise<HvgBatchStats> {
   const G = logX.nCols;
   const n = rows ? rows.length : logX.nRows;
-  const { indptr, indices, data } = logX;
-  const sum = new Float64Array(G), sumSq = new Float64Array(G);
-  for (let t = 0; t < n; t++) {
-    const i = rows ? rows[t] : t;
-    for (let k = indptr[i]; k < indptr[i + 1]; k++) {
-      const v = Math.expm1(data[k]);
-      sum[indices[k]] += v;
-      sumSq[indices[k]] += v * v;
-    }
-  }
+  const [sum, sumSq] = await sumOverRowBlocks(import.meta.url, 'expm1SumsRows', [logX.indptr, logX.indices, logX.data, rows, G], n, logX.data.length, threads);
   const means = new Float64Array(G), variances = new Float64Array(G), dispersions = new Float64Array(G);
   const logMean = new Float64Array(G);
   for (let j = 0; j < G; j++) {
@@ -170,6 +143,73 @@ export function dispersionStats(logX: CsrMatrix, rows: Int32Array | null): HvgBa
     score[j] = sd > 0 ? (dispersions[j] - bs[b]) / sd : 0;
   }
   return { means: logMean, variances, score, dispersions };
+}
+
+/*
+ * Worker kernels of the per-gene passes: each sums over the cells at positions [t0, t1) of `rows`
+ * (row t itself when `rows` is null) and returns per-gene partial sums, added in block order by
+ * `sumOverRowBlocks`.
+ */
+
+/** Per-gene sums of counts and of stored entries (pass 1 of vst). */
+export function countSumsRows(indptr: Indptr, indices: Int32Array, data: Float32Array, rows: Int32Array | null, G: number, t0: number, t1: number): Float64Array[] {
+  const sum = new Float64Array(G), nnz = new Float64Array(G);
+  for (let t = t0; t < t1; t++) {
+    const i = rows ? rows[t] : t;
+    const end = indptr[i + 1];
+    for (let k = indptr[i]; k < end; k++) {
+      const j = indices[k];
+      sum[j] += data[k];
+      nnz[j]++;
+    }
+  }
+  return [sum, nnz];
+}
+
+/** Per-gene sums of squared deviations of the stored entries from `means` (pass 2 of vst). */
+export function squaredDeviationsRows(indptr: Indptr, indices: Int32Array, data: Float32Array, rows: Int32Array | null, means: Float64Array, t0: number, t1: number): Float64Array[] {
+  const ss = new Float64Array(means.length);
+  for (let t = t0; t < t1; t++) {
+    const i = rows ? rows[t] : t;
+    const end = indptr[i + 1];
+    for (let k = indptr[i]; k < end; k++) {
+      const j = indices[k];
+      const d = data[k] - means[j];
+      ss[j] += d * d;
+    }
+  }
+  return [ss];
+}
+
+/** Per-gene sums of squared standardized values clipped at `vmax` (Seurat vst; genes with sd 0 skipped). */
+export function clippedSquaresRows(indptr: Indptr, indices: Int32Array, data: Float32Array, rows: Int32Array | null, means: Float64Array, sd: Float64Array, vmax: number, t0: number, t1: number): Float64Array[] {
+  const acc = new Float64Array(means.length);
+  for (let t = t0; t < t1; t++) {
+    const i = rows ? rows[t] : t;
+    const end = indptr[i + 1];
+    for (let k = indptr[i]; k < end; k++) {
+      const j = indices[k];
+      if (sd[j] === 0) continue;
+      const z = Math.min((data[k] - means[j]) / sd[j], vmax);
+      acc[j] += z * z;
+    }
+  }
+  return [acc];
+}
+
+/** Per-gene sums of expm1(x) and its square (the dispersion flavor works on the linear scale). */
+export function expm1SumsRows(indptr: Indptr, indices: Int32Array, data: Float32Array, rows: Int32Array | null, G: number, t0: number, t1: number): Float64Array[] {
+  const sum = new Float64Array(G), sumSq = new Float64Array(G);
+  for (let t = t0; t < t1; t++) {
+    const i = rows ? rows[t] : t;
+    const end = indptr[i + 1];
+    for (let k = indptr[i]; k < end; k++) {
+      const v = Math.expm1(data[k]);
+      sum[indices[k]] += v;
+      sumSq[indices[k]] += v * v;
+    }
+  }
+  return [sum, sumSq];
 }
 
 /** 0-based rank of each gene by decreasing score (NaN last, ties by gene order); rank >= nTop -> NaN. */
@@ -246,7 +286,7 @@ export const selectHvgs = defineStep<SelectHvgsParams>({
     if (!(p.span > 0 && p.span <= 1)) throw new UsageError(`span must be in (0, 1], got ${p.span}`);
     if (p.loessSurface !== 'interpolate' && p.loessSurface !== 'direct') throw new UsageError(`loessSurface must be 'interpolate' or 'direct', got ${JSON.stringify(p.loessSurface)}`);
   },
-  run: (adata, p, ctx) => {
+  run: async (adata, p, ctx) => {
     const counts = adata.layers.counts;
     if (p.flavor === 'vst' && !counts) throw new AnalysisError("select_hvgs (vst) needs raw counts in layers.counts; run log_normalize first");
     const mat = p.flavor === 'vst' ? counts! : adata.X;
@@ -272,10 +312,13 @@ export const selectHvgs = defineStep<SelectHvgsParams>({
       }
       if (batches.length === 0) throw new AnalysisError(`select_hvgs: no batch in '${p.batchKey}' has 2 or more cells`);
     }
-    const stats = batches.map((rows) => (p.flavor === 'vst' ? vstStats(mat, rows, p.span, p.loessSurface) : dispersionStats(mat, rows)));
+    const statsOf = (rows: Int32Array | null): Promise<HvgBatchStats> =>
+      p.flavor === 'vst' ? vstStats(mat, rows, p.span, p.loessSurface, ctx.threads) : dispersionStats(mat, rows, ctx.threads);
+    const stats: HvgBatchStats[] = [];
+    for (const rows of batches) stats.push(await statsOf(rows));
     const sel = combineBatchRanks(stats.map((s) => topRanks(s.score, p.nTopGenes)), p.nTopGenes);
     // Means and variances over all used cells (scanpy reports them on the whole data).
-    const whole = batches.length === 1 ? stats[0] : p.flavor === 'vst' ? vstStats(mat, cells, p.span, p.loessSurface) : dispersionStats(mat, cells);
+    const whole = batches.length === 1 ? stats[0] : await statsOf(cells);
     const G = adata.nVars;
     const avgScore = new Float64Array(G);
     for (const s of stats) for (let j = 0; j < G; j++) avgScore[j] += s.score[j] / stats.length;

@@ -43,9 +43,9 @@ describe('selectHvgs', () => {
     expect([...combineBatchRanks([Float64Array.of(0, 1, N, 2, N), Float64Array.of(1, N, 0, 2, 1.5), Float64Array.of(0, 2, 1, N, N)], 4).highlyVariable]).toEqual([1, 1, 1, 0, 1]);
   });
 
-  it('vst standardized variance equals a naive dense computation with the same loess fit', () => {
+  it('vst standardized variance equals a naive dense computation with the same loess fit', async () => {
     const x = simulateCounts(150, 120, 3);
-    const st = vstStats(x, null, 0.3, 'direct');
+    const st = await vstStats(x, null, 0.3, 'direct');
     const n = 150, G = 120;
     const dense = new Float64Array(n * G);
     for (let i = 0; i < n; i++) for (let k = x.indptr[i]; k < x.indptr[i + 1]; k++) dense[i * G + x.indices[k]] = x.data[k];
@@ -68,10 +68,10 @@ describe('selectHvgs', () => {
     expect(maxRelDiff(st.score, naive, 1e-12)).toBeLessThan(1e-9);
   });
 
-  it('dispersion flavor: log mean of expm1, log VMR, z-scored within mean bins', () => {
+  it('dispersion flavor: log mean of expm1, log VMR, z-scored within mean bins', async () => {
     // gene0 constant zero -> NaN dispersion, never selected
     const logX = csrFromDense(3, 2, [0, Math.log1p(1), 0, Math.log1p(3), 0, Math.log1p(2)]);
-    const st = dispersionStats(logX, null);
+    const st = await dispersionStats(logX, null);
     // gene1 expm1 values 1, 3, 2: mean 2, var 1 -> log mean = log1p(2), dispersion log(1/2)
     expect(st.means[1]).toBeCloseTo(Math.log(3), 6);
     expect(st.dispersions![1]).toBeCloseTo(Math.log(0.5), 6);
