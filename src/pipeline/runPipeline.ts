@@ -30,7 +30,7 @@ import { logNormalize } from '../normalize/logNormalize.js';
 import { selectHvgs } from '../reduce/selectHvgs.js';
 import { scaleData } from '../reduce/scaleData.js';
 import { runPca } from '../reduce/runPca.js';
-import { pcaProjectionOf, projectPcaKernel } from '../reduce/projectPca.js';
+import { pcaProjectionOf, projectPcaParallel } from '../reduce/projectPca.js';
 import { findNeighbors } from '../neighbors/findNeighbors.js';
 import { clusterGraph } from '../cluster/clusterGraph.js';
 import { clusterKmeans } from '../cluster/clusterKmeans.js';
@@ -256,7 +256,7 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   // take the cluster of their k nearest pooled cells on the PCs the graph used.
   const projection = pcaProjectionOf(pool);
   const nPcs = Math.min(config.neighbors.nPcs ?? projection.loadings.nCols, projection.loadings.nCols);
-  const cellPcs = await timed('project_cells', async () => projectPcaKernel(cells.X, projection));
+  const cellPcs = await timed('project_cells', () => projectPcaParallel(cells.X, projection, run.threads));
   const knn: KnnQuery = async (ref, query, k) => knnExact(ref, k, { query, nDims: nPcs, threads: run.threads });
   const clusterCodes = new Int32Array(cells.nObs).fill(-1);
   for (let t = 0; t < poolRows.length; t++) clusterCodes[poolRows[t]] = poolCluster[t];

@@ -7,7 +7,9 @@
  * z0_t = -mean_t / sd_t, so each score starts from base_c = sum_t z0_t L_tc and only the
  * expressed HVGs add (z_t - z0_t) L_tc. Cost O(nnz * k) instead of O(nHvg * k) per cell.
  */
-import type { CsrMatrix } from '../core/sparse.js';
+import type { CsrMatrix, Indptr } from '../core/sparse.js';
+import { parallelMap } from '../core/parallel.js';
+import { rowBlocks, threadsFor } from '../core/rowBlocks.js';
 import type { DenseMatrix } from '../core/dense.js';
 import type { AnnDataLite } from '../core/adata.js';
 import { AnalysisError } from '../core/errors.js';
@@ -26,11 +28,46 @@ export interface PcaProjection {
 
 /** Scores (nRows x k, Float32) of the rows of `x` (log-normalized, same genes as the fit). */
 export function projectPcaKernel(x: CsrMatrix, proj: PcaProjection): DenseMatrix {
+  const plan = projectionPlan(x.nCols, proj);
+  const out = new Float32Array(x.nRows * proj.loadings.nCols);
+  projectRows(x.indptr, x.indices, x.data, plan.colOf, plan.means, plan.inv, plan.zero, plan.base, proj.loadings.data, proj.genes, plan.max, out, 0, x.nRows);
+  return { nRows: x.nRows, nCols: proj.loadings.nCols, data: out };
+}
+
+/**
+ * {@link projectPcaKernel} over fixed row blocks in worker threads, each writing its own rows of one
+ * shared output: every row is computed exactly as in the serial kernel, so the result is bit-identical.
+ */
+export async function projectPcaParallel(x: CsrMatrix, proj: PcaProjection, threads: number): Promise<DenseMatrix> {
+  const plan = projectionPlan(x.nCols, proj);
+  const k = proj.loadings.nCols;
+  const out = new Float32Array(new SharedArrayBuffer(4 * x.nRows * k));
+  const nnz = x.indptr[x.nRows];
+  const blocks = rowBlocks(x.nRows, nnz);
+  const tasks: unknown[][] = [];
+  for (let b = 0; b < blocks.length; b += 2) {
+    tasks.push([x.indptr, x.indices, x.data, plan.colOf, plan.means, plan.inv, plan.zero, plan.base, proj.loadings.data, proj.genes, plan.max, out, blocks[b], blocks[b + 1]]);
+  }
+  await parallelMap(import.meta.url, 'projectRows', tasks, threadsFor(threads, nnz));
+  return { nRows: x.nRows, nCols: k, data: out };
+}
+
+/** Per-gene constants of a projection: column lookup, 1 / sd, the scaled value of a zero, and the all-zero cell's scores. */
+interface ProjectionPlan {
+  colOf: Int32Array;
+  means: Float64Array;
+  inv: Float64Array;
+  zero: Float64Array;
+  base: Float64Array;
+  max: number;
+}
+
+function projectionPlan(nCols: number, proj: PcaProjection): ProjectionPlan {
   const k = proj.loadings.nCols;
   const m = proj.genes.length;
   const L = proj.loadings.data;
   const max = proj.maxValue ?? Infinity;
-  const colOf = new Int32Array(x.nCols).fill(-1);
+  const colOf = new Int32Array(nCols).fill(-1);
   const inv = new Float64Array(m);
   const zero = new Float64Array(m);
   for (let t = 0; t < m; t++) {
@@ -43,21 +80,34 @@ export function projectPcaKernel(x: CsrMatrix, proj: PcaProjection): DenseMatrix
     const row = proj.genes[t] * k;
     for (let c = 0; c < k; c++) base[c] += zero[t] * L[row + c];
   }
-  const out = new Float32Array(x.nRows * k);
+  return { colOf, means: proj.means, inv, zero, base, max };
+}
+
+/**
+ * Worker kernel: scores of rows [r0, r1) into `out` (row-major, k = base.length per row). A cell
+ * starts from the all-zero cell's scores and adds (z - z0) x loadings for each stored HVG value, so
+ * the work is proportional to its stored entries, not to the number of HVGs.
+ */
+export function projectRows(
+  indptr: Indptr, indices: Int32Array, data: Float32Array, colOf: Int32Array, means: Float64Array, inv: Float64Array,
+  zero: Float64Array, base: Float64Array, L: Float32Array | Float64Array, genes: Int32Array, max: number, out: Float32Array, r0: number, r1: number,
+): void {
+  const k = base.length;
   const acc = new Float64Array(k);
-  for (let i = 0; i < x.nRows; i++) {
+  for (let i = r0; i < r1; i++) {
     acc.set(base);
-    for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) {
-      const t = colOf[x.indices[p]];
+    const end = indptr[i + 1];
+    for (let p = indptr[i]; p < end; p++) {
+      const t = colOf[indices[p]];
       if (t < 0) continue;
-      const z = Math.min(max, (x.data[p] - proj.means[t]) * inv[t]);
+      const z = Math.min(max, (data[p] - means[t]) * inv[t]);
       const delta = z - zero[t];
-      const row = proj.genes[t] * k;
+      const row = genes[t] * k;
       for (let c = 0; c < k; c++) acc[c] += delta * L[row + c];
     }
-    for (let c = 0; c < k; c++) out[i * k + c] = acc[c];
+    const o = i * k;
+    for (let c = 0; c < k; c++) out[o + c] = acc[c];
   }
-  return { nRows: x.nRows, nCols: k, data: out };
 }
 
 /** The projection fitted by `scale_data` + `pca` on `fit` (uns.scale and varm.PCs). */

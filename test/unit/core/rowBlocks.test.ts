@@ -5,6 +5,7 @@ import { allocIndices, allocIndptr, allocValues, type CsrMatrix } from '../../..
 import { computeQcMetricsKernel, computeQcMetricsParallel } from '../../../src/qc/computeQcMetrics.js';
 import { logNormalizeKernel, logNormalizeParallel, totalSizeFactors } from '../../../src/normalize/logNormalize.js';
 import { dispersionStats, vstStats } from '../../../src/reduce/selectHvgs.js';
+import { projectPcaKernel, projectPcaParallel } from '../../../src/reduce/projectPca.js';
 
 /**
  * Counts big enough for the worker path (more than two blocks of entries): 4,500 cells x 2,000 genes,
@@ -42,7 +43,7 @@ describe('row-block kernels in worker threads', () => {
     expect(threadsFor(2, ROW_BLOCK_ENTRIES)).toBe(1);
   });
 
-  it('QC metrics, log-normalization and HVG moments are bit-identical with 1 and 2 threads', async () => {
+  it('QC metrics, log-normalization, HVG moments and PC projection are bit-identical with 1 and 2 threads', async () => {
     const mito = new Uint8Array(x.nCols), ribo = new Uint8Array(x.nCols);
     mito[3] = 1;
     ribo[10] = ribo[11] = 1;
@@ -67,5 +68,21 @@ describe('row-block kernels in worker threads', () => {
     const d1 = await dispersionStats(y1, null, 1);
     const d2 = await dispersionStats(y1, null, 2);
     expect(same(d2.score, d1.score)).toBe(true);
+
+    // Projection onto 5 components of 300 genes, clipped at 2.
+    const genes = Int32Array.from({ length: 300 }, (_, t) => 5 * t);
+    const rng = createRng(3);
+    const loadings = { nRows: x.nCols, nCols: 5, data: Float32Array.from({ length: x.nCols * 5 }, () => rng.normal()) };
+    const proj = { genes, means: Float64Array.from(genes, (j) => v1.means[j]), sds: Float64Array.from(genes, (j) => Math.sqrt(v1.variances[j])), maxValue: 2, loadings };
+    const p1 = projectPcaKernel(x, proj);
+    const p2 = await projectPcaParallel(x, proj, 2);
+    expect(same(p2.data, p1.data)).toBe(true);
+    // Cell 0 by the definition: sum over the genes of min(2, (x - mean) / sd) x loading (0 for a constant gene).
+    let pc0 = 0;
+    for (let t = 0; t < genes.length; t++) {
+      const z = proj.sds[t] > 0 ? Math.min(2, (x.data[genes[t]] - proj.means[t]) / proj.sds[t]) : 0;
+      pc0 += z * loadings.data[genes[t] * 5];
+    }
+    expect(p1.data[0]).toBeCloseTo(pc0, 3);
   }, 60_000);
 });
