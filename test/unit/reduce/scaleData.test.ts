@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { csrFromDense } from '../../../src/core/sparse.js';
 import { Frame } from '../../../src/core/frame.js';
 import { AnnDataLite } from '../../../src/core/adata.js';
-import { scaleData, scaleDataKernel } from '../../../src/reduce/scaleData.js';
+import { scaleData, scaleDataKernel, scaleDataKernelThreaded } from '../../../src/reduce/scaleData.js';
+import { createRng } from '../../../src/core/rng.js';
 
 describe('scaleData (Seurat ScaleData)', () => {
   it('centres and scales with the n - 1 sd, by hand', () => {
@@ -42,5 +43,45 @@ describe('scaleData (Seurat ScaleData)', () => {
     expect(out.obsm.X_scaled.nCols).toBe(1);
     expect([...out.obsm.X_scaled.data]).toEqual([-1, 0, 1]);
     expect([...((out.uns.scale as { genes: Int32Array }).genes)]).toEqual([0]);
+  });
+
+  it('gives the same bits with 1, 2 and 3 worker threads, matching a dense two-pass computation', async () => {
+    // 5,000 cells x 400 genes (3 row blocks of 2,048), ~15% non-zero log-like values; 57 genes
+    // scaled, unsorted, including one never expressed (sd 0) and one clipped at 10. Values are
+    // Float32-exact, as the CSR stores them, so the dense Float64 oracle sees the same numbers.
+    const n = 5000, p = 400;
+    const rng = createRng(5);
+    const dense = new Array<number>(n * p).fill(0);
+    for (let t = 0; t < dense.length; t++) if (rng.next() < 0.15) dense[t] = Math.fround(Math.log1p(1 + Math.floor(rng.next() * 20)));
+    for (let i = 0; i < n; i++) dense[i * p + 11] = 0;
+    dense[123 * p + 18] = 50;
+    const x = csrFromDense(n, p, dense);
+    const genes = Int32Array.from({ length: 57 }, (_, t) => (t * 7 + 11) % p);
+    const params = { maxValue: 10, center: true, scale: true };
+    const ref = scaleDataKernel(x, genes, params);
+    // Dense oracle: mean, sd (n - 1), z, clip.
+    let worst = 0;
+    for (let t = 0; t < genes.length; t++) {
+      const j = genes[t];
+      let s = 0;
+      for (let i = 0; i < n; i++) s += dense[i * p + j];
+      const mean = s / n;
+      let ss = 0;
+      for (let i = 0; i < n; i++) ss += (dense[i * p + j] - mean) ** 2;
+      const sd = Math.sqrt(ss / (n - 1));
+      expect(ref.sds[t]).toBeCloseTo(sd, 12);
+      for (let i = 0; i < n; i++) {
+        const z = sd > 0 ? Math.min(10, (dense[i * p + j] - mean) / sd) : 0;
+        worst = Math.max(worst, Math.abs(ref.scaled.data[i * genes.length + t] - z));
+      }
+    }
+    expect(worst).toBeLessThan(1e-5);
+    expect(ref.scaled.data.reduce((a, b) => Math.max(a, b), -Infinity)).toBe(10);
+    for (const threads of [1, 2, 3]) {
+      const r = await scaleDataKernelThreaded(x, genes, params, threads);
+      expect(Buffer.compare(Buffer.from(r.scaled.data.buffer), Buffer.from(ref.scaled.data.buffer)), `${threads} threads`).toBe(0);
+      expect([...r.sds]).toEqual([...ref.sds]);
+      expect([...r.means]).toEqual([...ref.means]);
+    }
   });
 });
