@@ -129,7 +129,7 @@ export function registerStepCommand<F extends object>(program: Command, spec: St
     cmd = cmd
       .option('--config <file>', 'JSON config with step sections (see `cqamine defaults`); flags override it')
       .option('--seed <int>', 'seed of the random steps', toInt)
-      .option('--threads <int>', 'worker threads (results do not depend on it)', toInt);
+      .option('--threads <int>', "worker threads (default: the machine's cores, at most 8; results do not depend on it)", toInt);
   }
   cmd = spec.flags(cmd).addHelpText('after', `\nExamples:\n${spec.example}`);
   return cmd.action(async (input: string, flags: F & StepFlags, self: Command) => {

@@ -4,6 +4,7 @@
  * CLI agree), minus the keys the pipeline sets itself (lot key, subsetting, which obsm to use).
  * `cqamine defaults` prints this object; `--config FILE` merges a partial copy over it.
  */
+import { availableParallelism } from 'node:os';
 import { computeQcMetrics } from '../qc/computeQcMetrics.js';
 import { filterCells } from '../qc/filterCells.js';
 import { filterGenes } from '../qc/filterGenes.js';
@@ -53,6 +54,14 @@ function omit<T extends object, K extends keyof T>(o: T, keys: readonly K[]): { 
   return out;
 }
 
+/**
+ * Worker threads when none are given: the machine's cores (results never depend on the count), at
+ * most 8, where the row-block and product splits stop paying for their messaging.
+ */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(8, availableParallelism()));
+}
+
 /** The complete default configuration. */
 export function defaultConfig() {
   return {
@@ -61,7 +70,7 @@ export function defaultConfig() {
       readouts: [],
       out: null,
       seed: 0,
-      threads: 1,
+      threads: defaultThreads(),
       condition: null,
       join: 'union',
       cluster: 'leiden',

@@ -120,7 +120,7 @@ export function registerRun(program: Command): Command {
     .option('--resolution <r>', 'graph clustering resolution', toNumber)
     .option('--k <int>', 'neighbours per cell for the graph and UMAP', toInt)
     .option('--n-clusters <int>', 'clusters for --cluster kmeans', toInt)
-    .option('--threads <int>', 'worker threads (results do not depend on it)', toInt)
+    .option('--threads <int>', "worker threads (default: the machine's cores, at most 8; results do not depend on it)", toInt)
     .addOption(new Option('--format <fmt>', 'table format').choices(['tsv', 'csv', 'arrow']))
     .option('--no-h5ad', 'do not write analysis.h5ad')
     .option('--no-report', 'do not write report.html')
