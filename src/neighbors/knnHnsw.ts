@@ -71,13 +71,14 @@ const held = new Map<string, hnswlib.HierarchicalNSW>();
 
 /**
  * Worker kernel: builds the index of part `part` (points i with i mod nParts = part, labelled by i)
- * and saves it to `path`. The index also stays in this thread for searches from the same thread.
+ * and, with `save`, writes it to `path` for the workers that search it. The index also stays in this
+ * thread under `path` for searches from the same thread (all of them when single-threaded).
  *
  * @returns the number of points inserted.
  */
 export function buildHnswPart(
   x: Float32Array | Float64Array, nCols: number, dim: number, n: number, part: number, nParts: number,
-  m: number, efConstruction: number, seed: number, path: string,
+  m: number, efConstruction: number, seed: number, path: string, save: boolean,
 ): number {
   const count = Math.floor((n - part + nParts - 1) / nParts);
   const index = new hnswlib.HierarchicalNSW('l2', dim);
@@ -90,7 +91,7 @@ export function buildHnswPart(
     for (let c = 0; c < dim; c++) point[c] = x[off + c];
     index.addPoint(point, i);
   }
-  index.writeIndexSync(path);
+  if (save) index.writeIndexSync(path);
   held.set(path, index);
   return count;
 }
@@ -186,7 +187,7 @@ export async function knnHnsw(x: DenseMatrix, k: number, opts: KnnHnswOptions = 
     const build: unknown[][] = [];
     for (let p = 0; p < nParts; p++) {
       paths.push(join(dir, `part${p}.bin`));
-      build.push([data, x.nCols, dim, n, p, nParts, opts.m ?? HNSW_DEFAULTS.m, opts.efConstruction ?? HNSW_DEFAULTS.efConstruction, opts.seed ?? 100, paths[p]]);
+      build.push([data, x.nCols, dim, n, p, nParts, opts.m ?? HNSW_DEFAULTS.m, opts.efConstruction ?? HNSW_DEFAULTS.efConstruction, opts.seed ?? 100, paths[p], share]);
     }
     await parallelMap<number>(import.meta.url, 'buildHnswPart', build, threads);
     const indices = share ? toShared(new Int32Array(n * k)) : new Int32Array(n * k);
