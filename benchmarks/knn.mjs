@@ -100,8 +100,8 @@ async function exactOf(size, x) {
 }
 
 /**
- * Recall of `indices` (`n x width` lists, `skip` leading entries dropped when they are the cell
- * itself) over the 19 exact non-self neighbours.
+ * Recall of `indices` (`n x width` lists; with `withSelf` the cell itself is skipped wherever it
+ * sits) over the 19 exact non-self neighbours: the first 19 other cells of each list are counted.
  */
 function recall(exact, indices, width, withSelf) {
   const n = exact.nRows;
