@@ -8,14 +8,14 @@
  * = 1.6 GB. It is allocated on a SharedArrayBuffer so PCA worker threads read it without a copy.
  *
  * Threads: the step runs the second pass (squared deviations) and the third (scaled rows) over
- * fixed blocks of rows in workers, from a shared copy of the HVG entries gathered in the first
- * pass (X itself is not in shared memory); partial sums are added in block order, so the bits are
+ * fixed blocks of rows in workers (reading X when it is in shared memory, else a shared copy of the
+ * HVG entries gathered in the first pass); partial sums are added in block order, so the bits are
  * the same for any thread count and equal to {@link scaleDataKernel}'s.
  */
-import type { CsrMatrix } from '../core/sparse.js';
+import type { CsrMatrix, Indptr } from '../core/sparse.js';
 import type { DenseMatrix } from '../core/dense.js';
 import { AnalysisError, UsageError } from '../core/errors.js';
-import { parallelMap } from '../core/parallel.js';
+import { parallelMap, toShared } from '../core/parallel.js';
 import { defineStep } from '../core/step.js';
 
 /** Parameters of {@link scaleData}. */
@@ -167,6 +167,65 @@ export function scaleFillBlock(
   return nRows;
 }
 
+/**
+ * Worker kernel: as {@link scaleSumSqBlock}, reading rows [i0, i1) of a CSR in shared memory
+ * directly (same entries in the same order, so the same sums).
+ * @param indptr - CSR row offsets
+ * @param indices - CSR column of each entry
+ * @param data - CSR values
+ * @param colOf - gene slot per column (-1 = not scaled)
+ * @param i0 - first row (inclusive)
+ * @param i1 - last row (exclusive)
+ * @param m - number of genes
+ * @param means - gene means
+ */
+export function scaleSumSqRows(
+  indptr: Indptr, indices: Int32Array, data: Float32Array, colOf: Int32Array, i0: number, i1: number, m: number, means: Float64Array,
+): Float64Array {
+  const ss = new Float64Array(m);
+  const end = indptr[i1];
+  for (let k = indptr[i0]; k < end; k++) {
+    const t = colOf[indices[k]];
+    if (t < 0) continue;
+    const d = data[k] - means[t];
+    ss[t] += d * d;
+  }
+  return ss;
+}
+
+/**
+ * Worker kernel: as {@link scaleFillBlock}, reading rows [i0, i1) of a CSR in shared memory directly.
+ * @param indptr - CSR row offsets
+ * @param indices - CSR column of each entry
+ * @param data - CSR values
+ * @param colOf - gene slot per column (-1 = not scaled)
+ * @param i0 - first row (inclusive)
+ * @param i1 - last row (exclusive)
+ * @param m - number of genes
+ * @param shift - value subtracted per gene
+ * @param inv - factor per gene
+ * @param max - upper clip (Infinity = none)
+ * @param out - nObs x m output (shared)
+ * @returns rows written
+ */
+export function scaleFillRows(
+  indptr: Indptr, indices: Int32Array, data: Float32Array, colOf: Int32Array, i0: number, i1: number, m: number,
+  shift: Float64Array, inv: Float64Array, max: number, out: Float32Array,
+): number {
+  const row = new Float64Array(m);
+  for (let i = i0; i < i1; i++) {
+    for (let t = 0; t < m; t++) row[t] = -shift[t] * inv[t];
+    const end = indptr[i + 1];
+    for (let k = indptr[i]; k < end; k++) {
+      const t = colOf[indices[k]];
+      if (t >= 0) row[t] = (data[k] - shift[t]) * inv[t];
+    }
+    const base = i * m;
+    for (let t = 0; t < m; t++) out[base + t] = row[t] > max ? max : row[t];
+  }
+  return i1 - i0;
+}
+
 /** Row ranges of the blocks: [start0, end0, start1, end1, ...], fixed by n alone. */
 function rowBlocks(n: number): Int32Array {
   const nb = Math.max(1, Math.ceil(n / SCALE_ROW_BLOCK));
@@ -241,10 +300,11 @@ function finishScaling(n: number, m: number, means: Float64Array, nnz: Float64Ar
 }
 
 /**
- * {@link scaleDataKernel} with the second and third passes in `threads` workers (same bits). The
- * first pass, on the main thread, also copies each row block's HVG entries (slot, value) into
- * shared memory, which the workers then read twice instead of X (X is not in shared memory); this
- * holds the HVG entries (6 bytes each with up to 65,536 genes) until the scaling ends.
+ * {@link scaleDataKernel} with the second and third passes in `threads` workers (same bits). When
+ * X lives in shared memory (core/sparse allocates it there) the workers read its row blocks
+ * directly. Otherwise the first pass, on the main thread, also copies each row block's HVG
+ * entries (slot, value) into shared memory for the workers, which holds them (6 bytes each with
+ * up to 65,536 genes) until the scaling ends.
  * @param x - log-normalized data, cells x genes
  * @param genes - columns to scale
  * @param threads - worker threads (1 = {@link scaleDataKernel})
@@ -254,8 +314,30 @@ export async function scaleDataKernelThreaded(x: CsrMatrix, genes: Int32Array, p
   const blocks = rowBlocks(n);
   if (threads <= 1 || blocks.length < 2) return scaleDataKernel(x, genes, p);
   const colOf = slotOfColumn(x.nCols, genes);
-  const scratch = hvgScratch(x, blocks, m);
   const sum = new Float64Array(m), nnz = new Float64Array(m);
+  const max = p.maxValue ?? Infinity;
+  const out = new Float32Array(new SharedArrayBuffer(n * m * 4));
+  const isShared = (a: ArrayBufferView): boolean => a.buffer instanceof SharedArrayBuffer;
+  if (isShared(x.indptr) && isShared(x.indices) && isShared(x.data)) {
+    // X already in shared memory: workers read its rows directly (no copy of the HVG entries).
+    const { indptr, indices, data } = x;
+    for (let k = 0; k < indptr[n]; k++) {
+      const t = colOf[indices[k]];
+      if (t >= 0) { sum[t] += data[k]; nnz[t]++; }
+    }
+    const means = new Float64Array(m);
+    for (let t = 0; t < m; t++) means[t] = sum[t] / n;
+    const cols = toShared(colOf);
+    const ranges: number[][] = [];
+    for (let b = 0; b < blocks.length; b += 2) ranges.push([blocks[b], blocks[b + 1]]);
+    const parts = await parallelMap<Float64Array>(import.meta.url, 'scaleSumSqRows', ranges.map(([i0, i1]) => [indptr, indices, data, cols, i0, i1, m, means]), threads);
+    const ss = new Float64Array(m);
+    for (const part of parts) for (let t = 0; t < m; t++) ss[t] += part[t];
+    const f = finishScaling(n, m, means, nnz, ss, p);
+    await parallelMap<number>(import.meta.url, 'scaleFillRows', ranges.map(([i0, i1]) => [indptr, indices, data, cols, i0, i1, m, f.shift, f.inv, max, out]), threads);
+    return { scaled: { nRows: n, nCols: m, data: out }, means, sds: f.sds };
+  }
+  const scratch = hvgScratch(x, blocks, m);
   // Sums in CSR order (rows in order, blocks in order): the same additions as scaleDataKernel's first pass.
   const gathered: HvgRows[] = [];
   for (let b = 0; b < blocks.length; b += 2) gathered.push(gatherHvgRows(x, colOf, blocks[b], blocks[b + 1], scratch, true, sum, nnz));
@@ -265,8 +347,6 @@ export async function scaleDataKernelThreaded(x: CsrMatrix, genes: Int32Array, p
   const ss = new Float64Array(m);
   for (const part of parts) for (let t = 0; t < m; t++) ss[t] += part[t];
   const f = finishScaling(n, m, means, nnz, ss, p);
-  const out = new Float32Array(new SharedArrayBuffer(n * m * 4));
-  const max = p.maxValue ?? Infinity;
   await parallelMap<number>(import.meta.url, 'scaleFillBlock', gathered.map((r, b) => [r.rowPtr, r.slots, r.vals, m, f.shift, f.inv, max, blocks[2 * b], out]), threads);
   return { scaled: { nRows: n, nCols: m, data: out }, means: Float64Array.from(means), sds: f.sds };
 }

@@ -4,6 +4,7 @@ import { Frame } from '../../../src/core/frame.js';
 import { AnnDataLite } from '../../../src/core/adata.js';
 import { scaleData, scaleDataKernel, scaleDataKernelThreaded } from '../../../src/reduce/scaleData.js';
 import { createRng } from '../../../src/core/rng.js';
+import { toShared } from '../../../src/core/parallel.js';
 
 describe('scaleData (Seurat ScaleData)', () => {
   it('centres and scales with the n - 1 sd, by hand', () => {
@@ -77,11 +78,17 @@ describe('scaleData (Seurat ScaleData)', () => {
     }
     expect(worst).toBeLessThan(1e-5);
     expect(ref.scaled.data.reduce((a, b) => Math.max(a, b), -Infinity)).toBe(10);
-    for (const threads of [1, 2, 3]) {
-      const r = await scaleDataKernelThreaded(x, genes, params, threads);
-      expect(Buffer.compare(Buffer.from(r.scaled.data.buffer), Buffer.from(ref.scaled.data.buffer)), `${threads} threads`).toBe(0);
-      expect([...r.sds]).toEqual([...ref.sds]);
-      expect([...r.means]).toEqual([...ref.means]);
+    // X in shared memory (workers read its rows) and in ordinary memory (workers read a shared
+    // copy of the HVG entries).
+    const shared = { ...x, indptr: toShared(Uint32Array.from(x.indptr)), indices: toShared(x.indices), data: toShared(x.data) };
+    const plain = { ...x, indptr: Uint32Array.from(x.indptr), indices: Int32Array.from(x.indices), data: Float32Array.from(x.data) };
+    for (const [kind, xx] of [['shared', shared], ['plain', plain]] as const) {
+      for (const threads of [1, 2, 3]) {
+        const r = await scaleDataKernelThreaded(xx, genes, params, threads);
+        expect(Buffer.compare(Buffer.from(r.scaled.data.buffer), Buffer.from(ref.scaled.data.buffer)), `${kind}, ${threads} threads`).toBe(0);
+        expect([...r.sds]).toEqual([...ref.sds]);
+        expect([...r.means]).toEqual([...ref.means]);
+      }
     }
   });
 });
