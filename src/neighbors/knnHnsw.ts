@@ -128,13 +128,15 @@ export function searchHnswBlock(
   // Merged candidates of all parts: at most k per part.
   const candD = new Float64Array(k * parts.length);
   const candI = new Int32Array(k * parts.length);
+  // Neighbours asked of each part (a part smaller than k returns all its points); one native call each.
+  const wants = parts.map((index) => Math.min(k, index.getCurrentCount()));
   for (let i = rowStart; i < rowEnd; i++) {
     const off = i * nCols;
     for (let c = 0; c < dim; c++) point[c] = x[off + c];
     let m = 0;
-    for (const index of parts) {
-      const want = Math.min(k, index.getCurrentCount());
-      const res = index.searchKnn(point, want);
+    for (let p = 0; p < parts.length; p++) {
+      const want = wants[p];
+      const res = parts[p].searchKnn(point, want);
       if (res.neighbors.length !== want) throw new Error(`hnswlib returned ${res.neighbors.length} neighbours for row ${i}, expected ${want}`);
       // hnswlib reports squared L2 (Float32 arithmetic).
       for (let t = 0; t < want; t++) {
