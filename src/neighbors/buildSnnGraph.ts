@@ -10,7 +10,7 @@
  * so the cost is O(n k * mean in-degree). The diagonal (J = 1) is kept, as in Seurat's graph.
  */
 import type { CsrMatrix } from '../core/sparse.js';
-import { allocIndptr } from '../core/sparse.js';
+import { allocIndices, allocIndptr, allocValues } from '../core/sparse.js';
 
 /**
  * Builds the pruned Jaccard SNN graph from kNN lists.
@@ -34,43 +34,50 @@ export function buildSnnGraph(indices: Int32Array, n: number, k: number, prune =
   for (let i = 0; i < n; i++) {
     for (let t = 0; t < k; t++) rev[cursor[indices[i * k + t]]++] = i;
   }
-  // Pass 1 counts kept entries per row; pass 2 fills them. Recomputing the counts is cheaper
-  // than holding an unknown number of entries in growable arrays.
+  // One pass: each row's kept cells are sorted (CSR's increasing column order) and appended to
+  // buffers that grow by doubling, then copied once into exact-size storage.
   const shared = new Int32Array(n);
   const touched = new Int32Array(n);
-  const rowNnz = new Int32Array(n);
-  const keep = (s: number): boolean => s / (2 * k - s) >= prune;
-  for (let i = 0; i < n; i++) {
-    const nt = countShared(indices, k, i, revPtr, rev, shared, touched);
-    let c = 0;
-    for (let t = 0; t < nt; t++) {
-      if (keep(shared[touched[t]])) c++;
-      shared[touched[t]] = 0;
-    }
-    rowNnz[i] = c;
-  }
-  let nnz = 0;
-  for (let i = 0; i < n; i++) nnz += rowNnz[i];
-  const indptr = allocIndptr(n + 1, nnz);
-  const cols = new Int32Array(nnz);
-  const data = new Float32Array(nnz);
+  const rowEnd = new Float64Array(n);
+  let bufCols = new Int32Array(Math.max(16, 2 * n * k));
+  let bufData = new Float32Array(bufCols.length);
   let pos = 0;
+  const twoK = 2 * k;
   for (let i = 0; i < n; i++) {
     const nt = countShared(indices, k, i, revPtr, rev, shared, touched);
-    // Sorting the touched cells gives CSR's increasing column order.
-    touched.subarray(0, nt).sort();
+    let nk = 0;
     for (let t = 0; t < nt; t++) {
       const j = touched[t];
-      const s = shared[j];
-      shared[j] = 0;
-      if (keep(s)) {
-        cols[pos] = j;
-        data[pos] = s / (2 * k - s);
-        pos++;
-      }
+      const sv = shared[j];
+      if (sv / (twoK - sv) >= prune) touched[nk++] = j;
+      else shared[j] = 0;
     }
-    indptr[i + 1] = pos;
+    touched.subarray(0, nk).sort();
+    if (pos + nk > bufCols.length) {
+      const grown = Math.max(2 * bufCols.length, pos + nk);
+      const c = new Int32Array(grown);
+      c.set(bufCols.subarray(0, pos));
+      const d = new Float32Array(grown);
+      d.set(bufData.subarray(0, pos));
+      bufCols = c;
+      bufData = d;
+    }
+    for (let t = 0; t < nk; t++) {
+      const j = touched[t];
+      const sv = shared[j];
+      shared[j] = 0;
+      bufCols[pos] = j;
+      bufData[pos] = sv / (twoK - sv);
+      pos++;
+    }
+    rowEnd[i] = pos;
   }
+  const indptr = allocIndptr(n + 1, pos);
+  for (let i = 0; i < n; i++) indptr[i + 1] = rowEnd[i];
+  const cols = allocIndices(pos);
+  cols.set(bufCols.subarray(0, pos));
+  const data = allocValues(pos);
+  data.set(bufData.subarray(0, pos));
   return { format: 'csr', nRows: n, nCols: n, indptr, indices: cols, data };
 }
 
