@@ -265,22 +265,17 @@ export function scaleDataKernel(x: CsrMatrix, genes: Int32Array, p: ScaleDataPar
     if (t >= 0) { sum[t] += data[k]; nnz[t]++; }
   }
   const blocks = rowBlocks(n);
-  const scratch = hvgScratch(x, blocks, m);
   const means = new Float64Array(m);
   for (let t = 0; t < m; t++) means[t] = sum[t] / n;
   const ss = new Float64Array(m);
   for (let b = 0; b < blocks.length; b += 2) {
-    const rows = gatherHvgRows(x, colOf, blocks[b], blocks[b + 1], scratch, false, null, null);
-    const part = scaleSumSqBlock(rows.rowPtr, rows.slots, rows.vals, m, means);
+    const part = scaleSumSqRows(indptr, indices, data, colOf, blocks[b], blocks[b + 1], m, means);
     for (let t = 0; t < m; t++) ss[t] += part[t];
   }
   const f = finishScaling(n, m, means, nnz, ss, p);
   const out = new Float32Array(new SharedArrayBuffer(n * m * 4));
   const max = p.maxValue ?? Infinity;
-  for (let b = 0; b < blocks.length; b += 2) {
-    const rows = gatherHvgRows(x, colOf, blocks[b], blocks[b + 1], scratch, false, null, null);
-    scaleFillBlock(rows.rowPtr, rows.slots, rows.vals, m, f.shift, f.inv, max, blocks[b], out);
-  }
+  for (let b = 0; b < blocks.length; b += 2) scaleFillRows(indptr, indices, data, colOf, blocks[b], blocks[b + 1], m, f.shift, f.inv, max, out);
   return { scaled: { nRows: n, nCols: m, data: out }, means, sds: f.sds };
 }
 
