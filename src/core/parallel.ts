@@ -29,10 +29,26 @@ export function compiledModuleUrl(moduleUrl: string): string {
   return pathToFileURL(compiled).href;
 }
 
-// The worker body: import the kernel module, run the named function on each task it is sent.
+// The worker body: import the kernel module, run the named function on each task it is sent. A
+// worker's heap barely grows, so it would seldom collect garbage and would keep every shared matrix
+// it was ever sent alive; it collects once it has been idle briefly (not between back-to-back tasks).
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
+let collect = globalThis.gc;
+if (typeof collect !== 'function') {
+  try {
+    require('node:v8').setFlagsFromString('--expose-gc');
+    collect = require('node:vm').runInNewContext('gc');
+  } catch {
+    collect = null;
+  }
+}
+let idle = null;
 parentPort.on('message', async (msg) => {
+  if (idle) {
+    clearTimeout(idle);
+    idle = null;
+  }
   try {
     const mod = await import(msg.url);
     const result = await mod[msg.fn](...msg.args);
@@ -40,9 +56,15 @@ parentPort.on('message', async (msg) => {
   } catch (e) {
     parentPort.postMessage({ ok: false, error: (e && e.stack) || String(e) });
   }
+  if (collect) {
+    idle = setTimeout(() => {
+      idle = null;
+      collect();
+    }, 25);
+    idle.unref();
+  }
 });
 `;
-
 /** A pooled worker and the task it is running (null when idle). */
 interface PooledWorker {
   worker: Worker;

@@ -8,6 +8,7 @@ import type { Rng } from './rng.js';
 import { UsageError } from './errors.js';
 import { silentLogger } from './log.js';
 import { createRng } from './rng.js';
+import { collectGarbage } from './collectGarbage.js';
 import { VERSION } from './version.js';
 
 /** What a step gets besides data and parameters. */
@@ -76,6 +77,8 @@ export function defineStep<P extends object>(def: StepDefinition<P>): Step<P> {
       threads: rc.threads ?? 1,
       progress: rc.progress ? (f: number) => rc.progress!(def.name, f) : undefined,
     };
+    // Frees the matrices of earlier steps' inputs the caller has dropped (see collectGarbage).
+    collectGarbage();
     const t0 = performance.now();
     log.debug({ nObs: adata.nObs, nVars: adata.nVars }, 'started');
     const out = await def.run(adata, p, ctx);
