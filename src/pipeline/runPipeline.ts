@@ -31,6 +31,7 @@ import { selectHvgs } from '../reduce/selectHvgs.js';
 import { scaleData } from '../reduce/scaleData.js';
 import { runPca } from '../reduce/runPca.js';
 import { pcaProjectionOf, projectPcaParallel } from '../reduce/projectPca.js';
+import { collectGarbage } from '../core/collectGarbage.js';
 import { findNeighbors } from '../neighbors/findNeighbors.js';
 import { clusterGraph } from '../cluster/clusterGraph.js';
 import { clusterKmeans } from '../cluster/clusterKmeans.js';
@@ -146,6 +147,8 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   const timed = async <T>(step: string, f: () => Promise<T>): Promise<T> => {
     // Announced before it runs: markers, projection and association log nothing else for minutes at 200k cells.
     log.info({ step }, 'starting');
+    // Phases outside defineStep (markers, projection, association) free earlier matrices too.
+    collectGarbage();
     const t0 = performance.now();
     const out = await f();
     timings.push({ step, ms: Math.round(performance.now() - t0) });
