@@ -258,19 +258,26 @@ export function orthonormalizeColumns(y: Float64Array, n: number, l: number): Fl
   if (n >= l && l > 0) {
     // Unit-norm columns first (scaling does not change the column space).
     const q = new Float64Array(y);
-    const norms = new Float64Array(l);
-    for (let o = 0; o < n * l; o += l) for (let c = 0; c < l; c++) norms[c] += q[o + c] * q[o + c];
-    let ok = true;
-    for (let c = 0; c < l; c++) {
-      if (!(norms[c] > 0) || !Number.isFinite(norms[c])) ok = false;
-      norms[c] = 1 / Math.sqrt(norms[c]);
-    }
-    if (ok) {
-      for (let o = 0; o < n * l; o += l) for (let c = 0; c < l; c++) q[o + c] *= norms[c];
+    if (scaleColumnsToUnitNorm(q, n, l)) {
       const q1 = cholQrPass(q, n, l);
       const q2 = q1 && cholQrPass(q1, n, l);
       if (q2) return q2;
     }
   }
   return mgsTwice(y, n, l);
+}
+
+/**
+ * Scales each column of the row-major n x l block `q` to unit norm in place; false (and `q` left
+ * partly scaled) when a column is zero or not finite, which sends the caller to the MGS fallback.
+ */
+export function scaleColumnsToUnitNorm(q: Float64Array, n: number, l: number): boolean {
+  const norms = new Float64Array(l);
+  for (let o = 0; o < n * l; o += l) for (let c = 0; c < l; c++) norms[c] += q[o + c] * q[o + c];
+  for (let c = 0; c < l; c++) {
+    if (!(norms[c] > 0) || !Number.isFinite(norms[c])) return false;
+    norms[c] = 1 / Math.sqrt(norms[c]);
+  }
+  for (let o = 0; o < n * l; o += l) for (let c = 0; c < l; c++) q[o + c] *= norms[c];
+  return true;
 }

@@ -19,6 +19,7 @@ import {
   mgsTwice,
   orthonormalizeColumns,
   packUpper,
+  scaleColumnsToUnitNorm,
   sumGramBlocks,
 } from './orthonormalizeColumns.js';
 
@@ -61,15 +62,7 @@ export async function orthonormalizeColumnsParallel(y: Float64Array, n: number, 
   if (threads <= 1 || n < MIN_PARALLEL_ROWS || !(n >= l && l > 0)) return orthonormalizeColumns(y, n, l);
   // Unit-norm columns first (as orthonormalizeColumns; same loops, same bits), in shared memory.
   const q = toShared(y);
-  const norms = new Float64Array(l);
-  for (let o = 0; o < n * l; o += l) for (let c = 0; c < l; c++) norms[c] += q[o + c] * q[o + c];
-  let ok = true;
-  for (let c = 0; c < l; c++) {
-    if (!(norms[c] > 0) || !Number.isFinite(norms[c])) ok = false;
-    norms[c] = 1 / Math.sqrt(norms[c]);
-  }
-  if (ok) {
-    for (let o = 0; o < n * l; o += l) for (let c = 0; c < l; c++) q[o + c] *= norms[c];
+  if (scaleColumnsToUnitNorm(q, n, l)) {
     const q1 = await cholQrPassParallel(q, n, l, threads);
     const q2 = q1 && (await cholQrPassParallel(q1, n, l, threads));
     if (q2) return q2;
