@@ -64,16 +64,10 @@ function loadMatrix(path, Ctor = Float32Array) {
 async function pcsOf(size) {
   const path = join(cacheDir, `pcs-${size}.bin`);
   if (existsSync(path)) return loadMatrix(path);
-  const { createRng } = await import(dist('core/rng.js'));
-  const { readSampleSheet } = await import(dist('io/readSampleSheet.js'));
-  const { loadLots } = await import(dist('io/loadLots.js'));
-  const { computeQcMetrics } = await import(dist('qc/computeQcMetrics.js'));
-  const { filterCells } = await import(dist('qc/filterCells.js'));
-  const { filterGenes } = await import(dist('qc/filterGenes.js'));
-  const { logNormalize } = await import(dist('normalize/logNormalize.js'));
-  const { selectHvgs } = await import(dist('reduce/selectHvgs.js'));
-  const { scaleData } = await import(dist('reduce/scaleData.js'));
-  const { runPca } = await import(dist('reduce/runPca.js'));
+  // The package entry re-exports every step.
+  const { createRng, readSampleSheet, loadLots, computeQcMetrics, filterCells, filterGenes, logNormalize, selectHvgs, scaleData, runPca } = await import(
+    dist('index.js')
+  );
   const ctx = { threads: 2, rng: createRng(0) };
   let a = (await loadLots(await readSampleSheet(join(root, 'benchmarks', '.cache', `sim-${size}`, 'samples.csv')))).adata;
   a = await computeQcMetrics(a, {}, ctx);
