@@ -8,6 +8,7 @@ import type { DenseMatrix } from './dense.js';
 import { Frame } from './frame.js';
 import { headRows, headRowsSharing, isIdentitySelection, isLargePrefixSelection, subsetCols, subsetColsSharing, subsetRows, subsetRowsSharing } from './sparse.js';
 import { headDenseRows, subsetDenseRows } from './dense.js';
+import { isIncreasing, subsetCsrParallel, subsetValuesParallel } from './subsetCsr.js';
 
 /** JSON-like values stored in `uns`; typed arrays are allowed so they write as HDF5 datasets. */
 export type Json =
@@ -104,6 +105,7 @@ export class AnnDataLite {
    * Memory: selecting every cell in order reuses the matrices (they are immutable); selecting the
    * leading cells in order (most of the entries) gives views of them; and a layer that shares X's
    * indptr/indices (counts beside a log-normalized X) keeps sharing them in the subset.
+   * {@link subset} does the same copies in worker threads.
    */
   subsetObs(rows: ArrayLike<number>): AnnDataLite {
     const identity = isIdentitySelection(rows, this.nObs);
@@ -117,19 +119,7 @@ export class AnnDataLite {
       else if (this.sharesStructure(m)) layers[k] = head ? headRowsSharing(m, X) : subsetRowsSharing(m, rows, X);
       else layers[k] = head ? headRows(m, n) : subsetRows(m, rows);
     }
-    const obsm: Record<string, DenseMatrix> = {};
-    for (const [k, m] of Object.entries(this.obsm)) obsm[k] = identity ? m : head ? headDenseRows(m, n) : subsetDenseRows(m, rows);
-    return new AnnDataLite({
-      X,
-      obs: this.obs.subset(rows),
-      var: this.var,
-      layers,
-      obsm,
-      varm: this.varm,
-      obsp: {},
-      uns: this.uns,
-      history: this.history,
-    });
+    return this.assemble(identity ? null : rows, null, X, layers);
   }
 
   /**
@@ -139,22 +129,57 @@ export class AnnDataLite {
   subsetVars(cols: ArrayLike<number>): AnnDataLite {
     const identity = isIdentitySelection(cols, this.nVars);
     const X = identity ? this.X : subsetCols(this.X, cols);
-    let increasing = true;
-    for (let t = 1; t < cols.length; t++) if (cols[t] <= cols[t - 1]) increasing = false;
+    const increasing = isIncreasing(cols);
     const layers: Record<string, CsrMatrix> = {};
     for (const [k, m] of Object.entries(this.layers)) {
       layers[k] = identity ? m : m === this.X ? X : increasing && this.sharesStructure(m) ? subsetColsSharing(m, cols, X) : subsetCols(m, cols);
     }
+    return this.assemble(null, identity ? null : cols, X, layers);
+  }
+
+  /**
+   * Cells `rows` (in that order; null = all) and genes `cols` (increasing; null = all) at once: one
+   * copy of each matrix, made by `threads` workers. The result equals `subsetObs(rows).subsetVars(cols)`,
+   * with the same reuse of matrices and structure (views for a leading-cells selection of all genes).
+   */
+  async subset(rows: ArrayLike<number> | null, cols: ArrayLike<number> | null, threads: number): Promise<AnnDataLite> {
+    const rowSel = rows === null || isIdentitySelection(rows, this.nObs) ? null : rows;
+    const colSel = cols === null || isIdentitySelection(cols, this.nVars) ? null : cols;
+    if (colSel !== null && !isIncreasing(colSel)) {
+      const byRows = rowSel ? await this.subset(rowSel, null, threads) : this;
+      return byRows.subsetVars(colSel);
+    }
+    if (colSel === null && (rowSel === null || isLargePrefixSelection(rowSel, this.X))) {
+      return rowSel === null ? this : this.subsetObs(rowSel);
+    }
+    const X = await subsetCsrParallel(this.X, rowSel, colSel, threads);
+    const layers: Record<string, CsrMatrix> = {};
+    for (const [k, m] of Object.entries(this.layers)) {
+      if (m === this.X) layers[k] = X;
+      else if (this.sharesStructure(m)) layers[k] = await subsetValuesParallel(m, rowSel, colSel, X, threads);
+      else layers[k] = await subsetCsrParallel(m, rowSel, colSel, threads);
+    }
+    return this.assemble(rowSel, colSel, X, layers);
+  }
+
+  /**
+   * The object for new matrices X and layers cut by `rows` / `cols` (null = unchanged): obs, obsm
+   * and var, varm follow the selections; obsp is dropped when cells change.
+   */
+  private assemble(rows: ArrayLike<number> | null, cols: ArrayLike<number> | null, X: CsrMatrix, layers: Record<string, CsrMatrix>): AnnDataLite {
+    const head = rows !== null && isLargePrefixSelection(rows, this.X);
+    const obsm: Record<string, DenseMatrix> = {};
+    for (const [k, m] of Object.entries(this.obsm)) obsm[k] = rows === null ? m : head ? headDenseRows(m, rows.length) : subsetDenseRows(m, rows);
     const varm: Record<string, DenseMatrix> = {};
-    for (const [k, m] of Object.entries(this.varm)) varm[k] = identity ? m : subsetDenseRows(m, cols);
+    for (const [k, m] of Object.entries(this.varm)) varm[k] = cols === null ? m : subsetDenseRows(m, cols);
     return new AnnDataLite({
       X,
-      obs: this.obs,
-      var: this.var.subset(cols),
+      obs: rows === null ? this.obs : this.obs.subset(rows),
+      var: cols === null ? this.var : this.var.subset(cols),
       layers,
-      obsm: this.obsm,
+      obsm,
       varm,
-      obsp: this.obsp,
+      obsp: rows === null ? this.obsp : {},
       uns: this.uns,
       history: this.history,
     });

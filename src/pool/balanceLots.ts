@@ -84,7 +84,7 @@ export const balanceLotsStep = defineStep<BalanceLotsParams>({
       throw new UsageError(`cellsPerLot must be a positive integer, 'min' or 'all', got ${JSON.stringify(c)}`);
     }
   },
-  run: (adata, p, ctx) => {
+  run: async (adata, p, ctx) => {
     if (!adata.obs.has(p.lotKey)) throw new AnalysisError(`balance_lots needs obs '${p.lotKey}' (the lot of each cell)`);
     const { codes, labels } = lotCodes(adata.obs, p.lotKey);
     const selected = balanceLots(codes, labels.length, p.cellsPerLot, ctx.rng);
@@ -93,6 +93,6 @@ export const balanceLotsStep = defineStep<BalanceLotsParams>({
     for (let t = 0; t < selected.length; t++) inPool[selected[t]] = 1;
     ctx.log.info({ nLots: labels.length, pooled: selected.length }, 'balanced pool');
     const marked = adata.with({ obs: adata.obs.with('in_pool', { kind: 'bool', values: inPool }) });
-    return p.subset ? marked.subsetObs(selected) : marked;
+    return p.subset ? marked.subset(selected, null, ctx.threads) : marked;
   },
 });

@@ -168,7 +168,7 @@ export const filterCells = defineStep<FilterCellsParams>({
     checkThreshold('maxPctMito', p.maxPctMito);
     if (p.nmads !== null && !(p.nmads > 0)) throw new UsageError(`nmads must be null or > 0, got ${p.nmads}`);
   },
-  run: (adata, p, ctx) => {
+  run: async (adata, p, ctx) => {
     for (const key of ['n_counts', 'n_genes', 'pct_mito']) {
       if (!adata.obs.has(key)) throw new AnalysisError(`filter_cells needs obs '${key}'; run qc_metrics first`);
     }
@@ -200,6 +200,6 @@ export const filterCells = defineStep<FilterCellsParams>({
     if (!p.subset) return marked;
     const rows = new Int32Array(kept);
     for (let i = 0, t = 0; i < r.keep.length; i++) if (r.keep[i]) rows[t++] = i;
-    return marked.subsetObs(rows);
+    return marked.subset(rows, null, ctx.threads);
   },
 });
