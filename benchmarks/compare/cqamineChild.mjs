@@ -4,7 +4,8 @@
  *
  * Steps (wall-clock seconds of each library call, compiled code from dist/):
  *   read       readSampleSheet + loadLots (all lots merged, CSR cells x genes)
- *   qc         computeQcMetrics + filterCells (per-lot 3-MAD outliers, >= 200 genes) + filterGenes (>= 3 cells)
+ *   qc         computeQcMetrics + filterCells (per-lot 3-MAD outliers, >= 200 genes; cells marked) +
+ *              filterGenesOfCells (>= 3 of the passing cells; one copy keeps those cells and genes, as `run`)
  *   normalize  logNormalize (total 1e4, log1p)
  *   hvg        selectHvgs (Seurat vst, 2,000 genes)
  *   pca        scaleData (z, clip 10) + 50 PCs (runPca when it exists, else randomizedSvd on the scaled HVGs)
@@ -50,7 +51,7 @@ const { readSampleSheet } = await import(dist('io/readSampleSheet.js'));
 const { loadLots } = await import(dist('io/loadLots.js'));
 const { computeQcMetrics } = await import(dist('qc/computeQcMetrics.js'));
 const { filterCells } = await import(dist('qc/filterCells.js'));
-const { filterGenes } = await import(dist('qc/filterGenes.js'));
+const { filterGenesOfCells, geneSumsOfVar } = await import(dist('qc/filterGenes.js'));
 const { logNormalize } = await import(dist('normalize/logNormalize.js'));
 const { selectHvgs } = await import(dist('reduce/selectHvgs.js'));
 const { scaleData } = await import(dist('reduce/scaleData.js'));
@@ -63,6 +64,10 @@ const { associateClusters, ASSOCIATE_CLUSTERS_DEFAULTS } = await import(dist('cq
 const hasRunPca = existsSync(join(root, 'dist', 'reduce', 'runPca.js'));
 const runPcaMod = hasRunPca ? await import(dist('reduce/runPca.js')) : null;
 const { randomizedSvd } = hasRunPca ? { randomizedSvd: null } : await import(dist('reduce/randomizedSvd.js'));
+// Workers start here and boot during the read, as `cqamine run` does (scran.js creates its thread
+// pool in initialize(), also outside the timed steps).
+const { startWorkers } = await import(dist('core/parallel.js'));
+startWorkers(threads);
 steps.init = (performance.now() - t0) / 1000;
 
 const rng = createRng(0);
@@ -73,9 +78,12 @@ const cellsIn = a.nObs;
 const genesIn = a.nVars;
 
 a = await timed('qc', async () => {
-  let b = await computeQcMetrics(a, {}, ctx);
-  b = await filterCells(b, {}, ctx);
-  return filterGenes(b, {}, ctx);
+  // As `cqamine run`: cells are marked, then one copy keeps the passing cells and detected genes.
+  const b = await filterCells(await computeQcMetrics(a, {}, ctx), { subset: false }, ctx);
+  const passed = b.obs.require('passed_qc').values;
+  const rows = new Int32Array(passed.reduce((n, v) => n + v, 0));
+  for (let i = 0, t = 0; i < passed.length; i++) if (passed[i]) rows[t++] = i;
+  return filterGenesOfCells(b, rows, {}, ctx, geneSumsOfVar(b));
 });
 a = await timed('normalize', () => logNormalize(a, {}, ctx));
 a = await timed('hvg', () => selectHvgs(a, { nTopGenes: 2000 }, ctx));

@@ -24,7 +24,7 @@ import { readSampleSheet, type SampleSheet } from '../io/readSampleSheet.js';
 import { loadLots, type LoadedLotInfo } from '../io/loadLots.js';
 import { computeQcMetrics } from '../qc/computeQcMetrics.js';
 import { filterCells, lotCodes } from '../qc/filterCells.js';
-import { filterGenes } from '../qc/filterGenes.js';
+import { filterGenesOfCells, geneSumsOfVar } from '../qc/filterGenes.js';
 import { balanceLotsStep } from '../pool/balanceLots.js';
 import { logNormalize } from '../normalize/logNormalize.js';
 import { selectHvgs } from '../reduce/selectHvgs.js';
@@ -32,6 +32,7 @@ import { scaleData } from '../reduce/scaleData.js';
 import { runPca } from '../reduce/runPca.js';
 import { pcaProjectionOf, projectPcaParallel } from '../reduce/projectPca.js';
 import { collectGarbage } from '../core/collectGarbage.js';
+import { startWorkers } from '../core/parallel.js';
 import { findNeighbors } from '../neighbors/findNeighbors.js';
 import { clusterGraph } from '../cluster/clusterGraph.js';
 import { clusterKmeans } from '../cluster/clusterKmeans.js';
@@ -140,6 +141,8 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   const run = config.run;
   validateRunSettings(run);
   if (!run.samples) throw new InputError('no sample sheet given: pass --samples FILE (or run.samples in the config)');
+  // Workers boot while the lots are read.
+  startWorkers(run.threads);
   const timings: { step: string; ms: number }[] = [];
   const notes: string[] = [];
   const rng = createRng(run.seed);
@@ -219,11 +222,13 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
 
   // 5. QC-passed cells of every condition (pool first), normalized together (per-cell scaling, so
   // pooling and the choice of condition do not change it).
-  let cells = withoutUnusedLots(all.subsetObs(passedRows));
+  // The gene filter counts over these cells (from qc_metrics' per-gene sums over all cells, less
+  // the others'), and one copy keeps both the cells and the genes.
+  const allCellSums = geneSumsOfVar(all);
+  let cells = withoutUnusedLots(await timed('filter_genes', () => filterGenesOfCells(all, passedRows, config.filter_genes, ctx, allCellSums)));
   // From here `all` serves only its obs (cells.tsv): drop its matrix so the full counts are not
   // held beside the QC-passed copy (peak memory).
   all = all.with({ X: emptyCsr(all.nObs, all.nVars), layers: {} });
-  cells = await timed('filter_genes', () => filterGenes(cells, config.filter_genes, ctx));
   cells = await timed('log_normalize', () => logNormalize(cells, config.log_normalize, ctx));
   const analysedInCells = whichNonZero(Uint8Array.from(passedRows, (i) => inAnalysis[i]));
 

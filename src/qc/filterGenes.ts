@@ -3,10 +3,11 @@
  * keeps genes with `rowSums(counts > 0) >= min.cells`; scanpy `filter_genes(min_cells=3)` is the same,
  * inclusive). Computed on raw counts: `layers.counts` when present, otherwise X.
  */
-import type { CsrMatrix } from '../core/sparse.js';
+import type { AnnDataLite } from '../core/adata.js';
+import type { CsrMatrix, Indptr } from '../core/sparse.js';
 import { AnalysisError, UsageError } from '../core/errors.js';
-import { defineStep } from '../core/step.js';
-import { computeQcMetricsKernel, computeQcMetricsParallel } from './computeQcMetrics.js';
+import { type RunContext, type StepContext, defineStep } from '../core/step.js';
+import { sumOverRowBlocks } from '../core/rowBlocks.js';
 
 /** Parameters of {@link filterGenes}. */
 export interface FilterGenesParams {
@@ -14,23 +15,6 @@ export interface FilterGenesParams {
   minCells: number;
   /** Keep genes with at least this many total counts (inclusive); 0 = off. @default 0 */
   minCounts: number;
-}
-
-/**
- * Kernel: cells detected and total counts per gene, and the keep mask.
- * @param counts - raw counts, cells x genes
- */
-export function filterGenesKernel(counts: CsrMatrix, p: FilterGenesParams): GeneFilterResult {
-  const none = new Uint8Array(counts.nCols);
-  const m = computeQcMetricsKernel(counts, none, none);
-  return geneFilter(m.geneNCells, m.geneTotalCounts, p);
-}
-
-/** {@link filterGenesKernel} with the per-gene sums computed in worker threads (same result for any `threads`). */
-export async function filterGenesParallel(counts: CsrMatrix, p: FilterGenesParams, threads: number): Promise<GeneFilterResult> {
-  const none = new Uint8Array(counts.nCols);
-  const m = await computeQcMetricsParallel(counts, none, none, threads);
-  return geneFilter(m.geneNCells, m.geneTotalCounts, p);
 }
 
 /** Output of {@link filterGenesKernel}. */
@@ -43,6 +27,85 @@ export interface GeneFilterResult {
   totalCounts: Float64Array;
 }
 
+/**
+ * Kernel: cells detected and total counts per gene, and the keep mask.
+ * @param counts - raw counts, cells x genes
+ */
+export function filterGenesKernel(counts: CsrMatrix, p: FilterGenesParams): GeneFilterResult {
+  const [nCells, totalCounts] = geneSumsRows(counts.indptr, counts.indices, counts.data, counts.nCols, null, 0, counts.nRows);
+  return geneFilter(nCells, totalCounts, p);
+}
+
+/**
+ * {@link filterGenesKernel} over the cells `rows` only (null = all), the sums computed in worker
+ * threads over fixed blocks and added in block order (the same result for any `threads`).
+ */
+export async function filterGenesParallel(counts: CsrMatrix, rows: Int32Array | null, p: FilterGenesParams, threads: number): Promise<GeneFilterResult> {
+  const n = rows ? rows.length : counts.nRows;
+  const args = [counts.indptr, counts.indices, counts.data, counts.nCols, rows];
+  const [nCells, totalCounts] = await sumOverRowBlocks(import.meta.url, 'geneSumsRows', args, n, counts.indptr[counts.nRows], threads);
+  return geneFilter(nCells, totalCounts, p);
+}
+
+/** Per-gene sums over every cell of a matrix, as computeQcMetrics leaves them in var. */
+export interface GeneSums {
+  /** Cells in which each gene is detected (var `n_cells`). */
+  nCells: ArrayLike<number>;
+  /** Total counts per gene (var `total_counts`). */
+  totalCounts: ArrayLike<number>;
+}
+
+/** var `n_cells` and `total_counts` as {@link GeneSums}, or null when either is missing or not numeric. */
+export function geneSumsOfVar(adata: AnnDataLite): GeneSums | null {
+  const nCells = adata.var.get('n_cells'), totalCounts = adata.var.get('total_counts');
+  if (nCells?.kind !== 'numeric' || totalCounts?.kind !== 'numeric') return null;
+  return { nCells: nCells.values, totalCounts: totalCounts.values };
+}
+
+/**
+ * {@link filterGenesParallel} over `rows` (distinct cells), given the sums over all cells: those of
+ * the other cells are subtracted, so a selection of most cells (QC passes ~90%) costs a pass over
+ * the few others instead of over all of it. Exact for integer counts (sums stay below 2^53).
+ */
+export async function filterGenesFromTotals(counts: CsrMatrix, rows: Int32Array, all: GeneSums, p: FilterGenesParams, threads: number): Promise<GeneFilterResult> {
+  const selected = new Uint8Array(counts.nRows);
+  let distinct = true;
+  for (let t = 0; t < rows.length; t++) {
+    if (selected[rows[t]]) distinct = false;
+    selected[rows[t]] = 1;
+  }
+  if (!distinct || 2 * rows.length < counts.nRows) return filterGenesParallel(counts, rows, p, threads);
+  const others = new Int32Array(counts.nRows - rows.length);
+  for (let i = 0, t = 0; i < counts.nRows; i++) if (!selected[i]) others[t++] = i;
+  const o = await filterGenesParallel(counts, others, p, threads);
+  const nCells = new Float64Array(counts.nCols), totalCounts = new Float64Array(counts.nCols);
+  for (let j = 0; j < counts.nCols; j++) {
+    nCells[j] = all.nCells[j] - o.nCells[j];
+    totalCounts[j] = all.totalCounts[j] - o.totalCounts[j];
+  }
+  return geneFilter(nCells, totalCounts, p);
+}
+
+/**
+ * Worker kernel: per-gene detected cells and total counts over positions [t0, t1) of `rows`
+ * (or rows t0..t1-1 when `rows` is null). Explicit zeros are not detections.
+ */
+export function geneSumsRows(indptr: Indptr, indices: Int32Array, data: Float32Array, nCols: number, rows: Int32Array | null, t0: number, t1: number): Float64Array[] {
+  const nCells = new Float64Array(nCols);
+  const totals = new Float64Array(nCols);
+  for (let t = t0; t < t1; t++) {
+    const i = rows ? rows[t] : t;
+    const end = indptr[i + 1];
+    for (let k = indptr[i]; k < end; k++) {
+      const v = data[k];
+      const j = indices[k];
+      nCells[j] += v !== 0 ? 1 : 0;
+      totals[j] += v;
+    }
+  }
+  return [nCells, totals];
+}
+
 /** The keep mask from per-gene detection counts and totals. */
 function geneFilter(nCells: Float64Array, totalCounts: Float64Array, p: FilterGenesParams): GeneFilterResult {
   const keep = new Uint8Array(nCells.length);
@@ -51,25 +114,55 @@ function geneFilter(nCells: Float64Array, totalCounts: Float64Array, p: FilterGe
 }
 
 /**
+ * The step's body: the gene filter over the cells `rows` (null = all), then one copy that keeps
+ * those cells (in that order) and the passing genes; var gets `n_cells`, `total_counts` of the kept cells.
+ */
+async function keepCellsAndGenes(adata: AnnDataLite, rows: Int32Array | null, allCells: GeneSums | null, p: FilterGenesParams, ctx: StepContext): Promise<AnnDataLite> {
+  const counts = adata.layers.counts ?? adata.X;
+  const r = rows && allCells ? await filterGenesFromTotals(counts, rows, allCells, p, ctx.threads) : await filterGenesParallel(counts, rows, p, ctx.threads);
+  let kept = 0;
+  for (let j = 0; j < r.keep.length; j++) kept += r.keep[j];
+  if (kept === 0) throw new AnalysisError(`filter_genes removed all ${adata.nVars} genes (minCells ${p.minCells}); lower minCells`);
+  const cols = new Int32Array(kept);
+  for (let j = 0, t = 0; j < r.keep.length; j++) if (r.keep[j]) cols[t++] = j;
+  ctx.log.info({ genesIn: adata.nVars, genesKept: kept }, 'gene filter');
+  const withCols = adata.with({ var: adata.var.withNumeric('n_cells', r.nCells).withNumeric('total_counts', r.totalCounts) });
+  return withCols.subset(rows, cols, ctx.threads);
+}
+
+const FILTER_GENES_DEFAULTS: FilterGenesParams = { minCells: 3, minCounts: 0 };
+
+function validateFilterGenes(p: FilterGenesParams): void {
+  if (!(Number.isInteger(p.minCells) && p.minCells >= 0)) throw new UsageError(`minCells must be an integer >= 0, got ${p.minCells}`);
+  if (!(p.minCounts >= 0)) throw new UsageError(`minCounts must be >= 0, got ${p.minCounts}`);
+}
+
+/**
  * Step `filter_genes`: drops genes seen in fewer than `minCells` cells; writes var `n_cells`, `total_counts`.
  * @example await filterGenes(adata, { minCells: 3 });
  */
 export const filterGenes = defineStep<FilterGenesParams>({
   name: 'filter_genes',
-  defaults: { minCells: 3, minCounts: 0 },
-  validate: (p) => {
-    if (!(Number.isInteger(p.minCells) && p.minCells >= 0)) throw new UsageError(`minCells must be an integer >= 0, got ${p.minCells}`);
-    if (!(p.minCounts >= 0)) throw new UsageError(`minCounts must be >= 0, got ${p.minCounts}`);
-  },
-  run: async (adata, p, ctx) => {
-    const r = await filterGenesParallel(adata.layers.counts ?? adata.X, p, ctx.threads);
-    let kept = 0;
-    for (let j = 0; j < r.keep.length; j++) kept += r.keep[j];
-    if (kept === 0) throw new AnalysisError(`filter_genes removed all ${adata.nVars} genes (minCells ${p.minCells}); lower minCells`);
-    const cols = new Int32Array(kept);
-    for (let j = 0, t = 0; j < r.keep.length; j++) if (r.keep[j]) cols[t++] = j;
-    ctx.log.info({ genesIn: adata.nVars, genesKept: kept }, 'gene filter');
-    const withCols = adata.with({ var: adata.var.withNumeric('n_cells', r.nCells).withNumeric('total_counts', r.totalCounts) });
-    return withCols.subsetVars(cols);
-  },
+  defaults: FILTER_GENES_DEFAULTS,
+  validate: validateFilterGenes,
+  run: (adata, p, ctx) => keepCellsAndGenes(adata, null, null, p, ctx),
 });
+
+/**
+ * Step `filter_genes` on the cells `rows` of `adata` (e.g. those that passed `filter_cells` with
+ * `subset: false`, in the order the analysis stores them): equal to `filterGenes(adata.subsetObs(rows))`
+ * but with one copy of the counts instead of two, and no intermediate matrix.
+ * @param allCells - the per-gene sums over every cell of `adata` (var `n_cells`, `total_counts` of
+ *   computeQcMetrics on the same counts), when at hand: the sums over `rows` are then found from the
+ *   other cells alone (see {@link filterGenesFromTotals})
+ * @example await filterGenesOfCells(marked, passedRows, { minCells: 3 }, ctx);
+ */
+export function filterGenesOfCells(adata: AnnDataLite, rows: Int32Array, params: Partial<FilterGenesParams> = {}, rc: RunContext = {}, allCells: GeneSums | null = null): Promise<AnnDataLite> {
+  const step = defineStep<FilterGenesParams>({
+    name: 'filter_genes',
+    defaults: FILTER_GENES_DEFAULTS,
+    validate: validateFilterGenes,
+    run: (a, p, ctx) => keepCellsAndGenes(a, rows, allCells, p, ctx),
+  });
+  return step(adata, params, rc);
+}
