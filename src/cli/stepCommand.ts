@@ -16,6 +16,7 @@ import { once } from 'node:events';
 import type { AnnDataLite } from '../core/adata.js';
 import type { Logger } from '../core/log.js';
 import { createRng } from '../core/rng.js';
+import { startWorkers } from '../core/parallel.js';
 import type { CsrMatrix } from '../core/sparse.js';
 import type { RunContext } from '../core/step.js';
 import { readH5ad } from '../io/readH5ad.js';
@@ -139,6 +140,7 @@ export function registerStepCommand<F extends object>(program: Command, spec: St
     if (flags.seed !== undefined) config.run.seed = flags.seed;
     if (flags.threads !== undefined) config.run.threads = flags.threads;
     validateRunSettings(config.run);
+    startWorkers(config.run.threads);
     const scratch = input === '-' || flags.out === '-' ? mkdtempSync(join(tmpdir(), 'cqamine-')) : null;
     try {
       const inPath = input === '-' ? await stdinToFile(scratch!) : input;

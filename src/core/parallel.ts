@@ -74,17 +74,22 @@ interface PooledWorker {
 }
 
 /**
- * An idle worker is terminated after this many milliseconds. Long enough to be reused across the
- * back-to-back calls of one step (PCA's products follow each other within milliseconds); short
- * enough that a worker does not keep large shared inputs (e.g. the scaled matrix) reachable from
- * its heap long after the step that passed them has finished.
+ * An idle worker is terminated after this many milliseconds: long enough to outlast the serial
+ * stretches of an analysis (reading, UMAP's epochs), so each step finds its workers started and
+ * their kernels compiled. An idle worker holds no large inputs: it collects garbage 25 ms after its
+ * last task, which frees its references to shared matrices.
  */
-const IDLE_TIMEOUT_MS = 2000;
+let idleTimeoutMs = 60_000;
+
+/** Sets how long an idle worker is kept (milliseconds; for tests and for programs embedding the library). */
+export function setWorkerIdleTimeout(ms: number): void {
+  idleTimeoutMs = ms;
+}
 
 /**
  * Workers kept across calls: starting a worker and importing the kernel module costs tens of
  * milliseconds, and randomized PCA alone makes 16+ parallel calls. Idle workers are `unref`ed so
- * they never keep the process alive, and end after {@link IDLE_TIMEOUT_MS}; a worker that crashes
+ * they never keep the process alive, and end after an idle timeout (see {@link setWorkerIdleTimeout}); a worker that crashes
  * is dropped and replaced on demand.
  */
 const pool: PooledWorker[] = [];
@@ -141,7 +146,7 @@ function releaseWorker(pw: PooledWorker): void {
     const at = pool.indexOf(pw);
     if (at >= 0) pool.splice(at, 1);
     void pw.worker.terminate();
-  }, IDLE_TIMEOUT_MS);
+  }, idleTimeoutMs);
   pw.idleTimer.unref();
 }
 
@@ -152,6 +157,17 @@ function runOnWorker<R>(pw: PooledWorker, url: string, fn: string, args: unknown
     pw.worker.ref();
     pw.worker.postMessage({ url, fn, args });
   });
+}
+
+/**
+ * Starts pooled workers until `threads` are kept, without waiting for them: a command calls this
+ * before reading its input, so the workers boot while the file is parsed (as a WebAssembly
+ * pipeline creates its thread pool when it is initialised).
+ */
+export function startWorkers(threads: number): void {
+  const wanted = Math.max(0, Math.floor(threads));
+  if (wanted <= 1) return;
+  while (pool.length < wanted) releaseWorker(newPooledWorker());
 }
 
 /** Number of worker threads currently kept by the pool (for tests and diagnostics). */

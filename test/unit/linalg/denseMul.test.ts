@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/core/rng.js';
-import { parallelMap, parallelPoolSize } from '../../../src/core/parallel.js';
+import { closeParallelPool, parallelMap, parallelPoolSize, setWorkerIdleTimeout, startWorkers } from '../../../src/core/parallel.js';
 import { denseMul, packColumnPanels } from '../../../src/linalg/denseMul.js';
 import { denseTransMul, geneTaskRanges } from '../../../src/linalg/denseTransMul.js';
 
@@ -101,9 +101,25 @@ describe('dense products', () => {
     await expect(parallelMap(url, 'denseMulBlock', ranges, 2)).rejects.toThrow(/denseMulBlock/);
     const again = await denseMul(a, b, 4, 2);
     expect(maxAbsDiff(again, naiveMul(a.data, 3000, 8, b, 4))).toBe(0);
-    // Idle workers end after 2 s, so they do not keep shared inputs (the scaled matrix) alive.
-    expect(parallelPoolSize()).toBeGreaterThan(0);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Idle workers end after the idle timeout (60 s by default; 1 s here).
+    await closeParallelPool();
+    setWorkerIdleTimeout(1000);
+    await denseMul(a, b, 4, 2);
+    expect(parallelPoolSize()).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(parallelPoolSize()).toBe(0);
+    setWorkerIdleTimeout(60_000);
+  });
+
+  it('starts workers ahead of the first task, up to the thread count', async () => {
+    await closeParallelPool();
+    startWorkers(2);
+    expect(parallelPoolSize()).toBe(2);
+    startWorkers(1);
+    expect(parallelPoolSize()).toBe(2);
+    const a = randomDense(3000, 8, 8);
+    const b = randomF64(8 * 4, 9);
+    expect(maxAbsDiff(await denseMul(a, b, 4, 2), naiveMul(a.data, 3000, 8, b, 4))).toBe(0);
+    expect(parallelPoolSize()).toBe(2);
   });
 });
