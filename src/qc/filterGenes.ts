@@ -130,21 +130,22 @@ async function keepCellsAndGenes(adata: AnnDataLite, rows: Int32Array | null, al
   return withCols.subset(rows, cols, ctx.threads);
 }
 
-const FILTER_GENES_DEFAULTS: FilterGenesParams = { minCells: 3, minCounts: 0 };
-
-function validateFilterGenes(p: FilterGenesParams): void {
-  if (!(Number.isInteger(p.minCells) && p.minCells >= 0)) throw new UsageError(`minCells must be an integer >= 0, got ${p.minCells}`);
-  if (!(p.minCounts >= 0)) throw new UsageError(`minCounts must be >= 0, got ${p.minCounts}`);
-}
+/** Name, defaults and checks shared by {@link filterGenes} and {@link filterGenesOfCells}. */
+const FILTER_GENES_STEP = {
+  name: 'filter_genes',
+  defaults: { minCells: 3, minCounts: 0 } as FilterGenesParams,
+  validate: (p: FilterGenesParams): void => {
+    if (!(Number.isInteger(p.minCells) && p.minCells >= 0)) throw new UsageError(`minCells must be an integer >= 0, got ${p.minCells}`);
+    if (!(p.minCounts >= 0)) throw new UsageError(`minCounts must be >= 0, got ${p.minCounts}`);
+  },
+};
 
 /**
  * Step `filter_genes`: drops genes seen in fewer than `minCells` cells; writes var `n_cells`, `total_counts`.
  * @example await filterGenes(adata, { minCells: 3 });
  */
 export const filterGenes = defineStep<FilterGenesParams>({
-  name: 'filter_genes',
-  defaults: FILTER_GENES_DEFAULTS,
-  validate: validateFilterGenes,
+  ...FILTER_GENES_STEP,
   run: (adata, p, ctx) => keepCellsAndGenes(adata, null, null, p, ctx),
 });
 
@@ -159,9 +160,7 @@ export const filterGenes = defineStep<FilterGenesParams>({
  */
 export function filterGenesOfCells(adata: AnnDataLite, rows: Int32Array, params: Partial<FilterGenesParams> = {}, rc: RunContext = {}, allCells: GeneSums | null = null): Promise<AnnDataLite> {
   const step = defineStep<FilterGenesParams>({
-    name: 'filter_genes',
-    defaults: FILTER_GENES_DEFAULTS,
-    validate: validateFilterGenes,
+    ...FILTER_GENES_STEP,
     run: (a, p, ctx) => keepCellsAndGenes(a, rows, allCells, p, ctx),
   });
   return step(adata, params, rc);
