@@ -14,6 +14,7 @@
 import type { DenseMatrix } from '../core/dense.js';
 import { parallelMap, toShared } from '../core/parallel.js';
 import { PANEL_WIDTH, putEdgeTile, sharedData } from './denseMul.js';
+import { align16, simdKernels, type SimdKernels } from './simd/simdKernels.js';
 
 /** Rows of A and Q per packed block: 256 x 60 doubles of Q (120 KB) stay in L2 while reused. */
 export const TRANS_ROW_BLOCK = 256;
@@ -34,6 +35,63 @@ export const GENES_PER_TASK = 256;
  * @returns the number of output rows written
  */
 export function denseTransMulBlock(a: Float32Array, n: number, p: number, geneStart: number, geneEnd: number, q: Float64Array, l: number, out: Float64Array): number {
+  const simd = simdKernels();
+  if (simd) denseTransMulGenesSimd(simd, a, n, p, geneStart, geneEnd, q, l, out);
+  else denseTransMulGenesScalar(a, n, p, geneStart, geneEnd, q, l, out);
+  return geneEnd - geneStart;
+}
+
+/**
+ * Q's rows [rb, rb + nr) packed into column panels of 4 with a panel stride of R rows:
+ * `qp[(panel * R + i) * 4 + c % 4] = Q[rb + i][c]`. Columns past l keep whatever `qp` held (zero
+ * when the caller cleared it once): they only feed discarded outputs.
+ */
+function packRowBlockPanels(q: Float64Array, l: number, rb: number, nr: number, R: number, qp: Float64Array): void {
+  for (let i = 0; i < nr; i++) {
+    const qi = (rb + i) * l;
+    for (let c = 0; c < l; c++) {
+      const panel = (c / PANEL_WIDTH) | 0;
+      qp[(panel * R + i) * PANEL_WIDTH + (c - panel * PANEL_WIDTH)] = q[qi + c];
+    }
+  }
+}
+
+/**
+ * {@link denseTransMulBlock} on the SIMD kernel. Per block of R rows, A's slice for the task's genes
+ * (R x w Float32, w = genes rounded up to 4, zero past the last gene) and Q's panels are laid out in
+ * the module's memory, and the kernel adds the block's 4 x 4 tile sums into a w x lp Float64
+ * accumulator, which is copied out at the end: the same sums in the same order as the scalar kernel.
+ */
+export function denseTransMulGenesSimd(simd: SimdKernels, a: Float32Array, n: number, p: number, geneStart: number, geneEnd: number, q: Float64Array, l: number, out: Float64Array): void {
+  const nPanels = Math.ceil(l / PANEL_WIDTH);
+  const lp = nPanels * PANEL_WIDTH;
+  const R = TRANS_ROW_BLOCK;
+  const genes = geneEnd - geneStart;
+  const w = (genes + 3) & ~3;
+  const qOff = 0;
+  const aOff = qOff + align16(nPanels * R * PANEL_WIDTH * 8);
+  const accOff = aOff + align16(R * w * 4);
+  const buf = simd.reserve(accOff + w * lp * 8);
+  const qp = new Float64Array(buf, qOff, nPanels * R * PANEL_WIDTH).fill(0);
+  const slice = new Float32Array(buf, aOff, R * w).fill(0);
+  const acc = new Float64Array(buf, accOff, w * lp).fill(0);
+  for (let rb = 0; rb < n; rb += R) {
+    const nr = Math.min(n, rb + R) - rb;
+    packRowBlockPanels(q, l, rb, nr, R, qp);
+    for (let i = 0; i < nr; i++) {
+      const src = (rb + i) * p + geneStart, dst = i * w;
+      for (let g = 0; g < genes; g++) slice[dst + g] = a[src + g];
+    }
+    simd.transMulRows(aOff, w, nr, qOff, R, nPanels, accOff);
+  }
+  for (let g = 0; g < genes; g++) {
+    const o = (geneStart + g) * l, s = g * lp;
+    for (let c = 0; c < l; c++) out[o + c] = acc[s + c];
+  }
+}
+
+/** {@link denseTransMulBlock} in scalar JavaScript: the micro-kernel of the module comment. */
+export function denseTransMulGenesScalar(a: Float32Array, n: number, p: number, geneStart: number, geneEnd: number, q: Float64Array, l: number, out: Float64Array): void {
   const nPanels = Math.ceil(l / PANEL_WIDTH);
   const R = TRANS_ROW_BLOCK;
   const qp = new Float64Array(nPanels * R * PANEL_WIDTH);
@@ -43,13 +101,7 @@ export function denseTransMulBlock(a: Float32Array, n: number, p: number, geneSt
     const nr = Math.min(n, rb + R) - rb;
     // Pack Q[rb:rb+nr] into panels of 4 columns (zero past column l).
     qp.fill(0);
-    for (let i = 0; i < nr; i++) {
-      const qi = (rb + i) * l;
-      for (let c = 0; c < l; c++) {
-        const panel = (c / PANEL_WIDTH) | 0;
-        qp[(panel * R + i) * PANEL_WIDTH + (c - panel * PANEL_WIDTH)] = q[qi + c];
-      }
-    }
+    packRowBlockPanels(q, l, rb, nr, R, qp);
     for (let j = geneStart; j < geneEnd; j += 4) {
       const genes = Math.min(4, geneEnd - j);
       // A[rb:rb+nr, j:j+4] as a contiguous Float64 strip (zero past geneEnd).
@@ -86,7 +138,6 @@ export function denseTransMulBlock(a: Float32Array, n: number, p: number, geneSt
       }
     }
   }
-  return geneEnd - geneStart;
 }
 
 

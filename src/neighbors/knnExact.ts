@@ -27,6 +27,7 @@
  */
 import type { DenseMatrix } from '../core/dense.js';
 import { parallelMap, toShared } from '../core/parallel.js';
+import { float64Regions, simdKernels } from '../linalg/simd/simdKernels.js';
 
 /** Queries per task: fixed, independent of the thread count (determinism contract). */
 export const KNN_QUERY_BLOCK = 512;
@@ -130,10 +131,16 @@ export function knnExactBlock(
   for (let r = 0; r < nRef; r++) if (refNorms[r] > maxRefNorm) maxRefNorm = refNorms[r];
   maxRefNorm = Math.sqrt(maxRefNorm);
   const nRefPad = ((nRef + 3) >> 2) << 2;
-  // Estimates of one sub-block: KNN_SUB_BLOCK x nRefPad, Float64 (2 MB at 8,192 points).
-  const est = new Float64Array(KNN_SUB_BLOCK * nRefPad);
-  const qPanels = new Float64Array(KNN_SUB_BLOCK * dim);
-  const qNorms = new Float64Array(KNN_SUB_BLOCK);
+  // The screen's operands; in the SIMD module's memory when its kernel does the screen. Estimates
+  // of one sub-block: KNN_SUB_BLOCK x nRefPad, Float64 (2 MB at 8,192 points).
+  const simd = simdKernels();
+  const regions = float64Regions(simd, [nRefPad * dim, nRefPad, KNN_SUB_BLOCK * dim, KNN_SUB_BLOCK, KNN_SUB_BLOCK * nRefPad]);
+  const [rPanels, rNorms, qPanels, qNorms, est] = regions.views;
+  const [rPanelsOff, rNormsOff, qPanelsOff, qNormsOff, estOff] = regions.offsets;
+  rPanels.set(refPanels.subarray(0, nRefPad * dim));
+  // Padding points get +Infinity norms so they never enter the k best.
+  rNorms.set(refNorms.subarray(0, nRef));
+  rNorms.fill(Infinity, nRef);
   const top = new Float64Array(k);
   const cand = new Int32Array(nRef);
   const q = new Float64Array(dim);
@@ -147,7 +154,9 @@ export function knnExactBlock(
       for (let c = 0; c < dim; c++) s += query[o + c] * query[o + c];
       qNorms[t] = s;
     }
-    screenTile(qPanels, qNorms, (nsq + 3) >> 2, refPanels, refNorms, nRefPad >> 2, nRef, dim, est, nRefPad);
+    const nqp = (nsq + 3) >> 2;
+    if (simd) simd.screenTile(qPanelsOff, qNormsOff, nqp, rPanelsOff, rNormsOff, nRefPad >> 2, dim, estOff, nRefPad);
+    else screenTile(qPanels, qNorms, nqp, rPanels, rNorms, nRefPad >> 2, dim, est, nRefPad);
     for (let t = 0; t < nsq; t++) {
       const qi = (s0 + t) * stride;
       for (let c = 0; c < dim; c++) q[c] = query[qi + c];
@@ -214,23 +223,20 @@ function siftDownValue(h: Float64Array, k: number, v: number): void {
 
 /**
  * Screened squared distances of every query panel against every reference panel:
- * est[(4 qp + a) * ld + 4 rp + b] = |q|^2 + |r|^2 - 2 q.r. The reference panel is the outer loop:
- * its 4 points (4 dim Float64) are loaded into L1 once and reused by all query panels of the sub-block,
- * which stay in L1 (KNN_SUB_BLOCK x dim Float64, 12.8 KB at 50 dims).
+ * est[(4 qp + a) * ld + 4 rp + b] = |q|^2 + |r|^2 - 2 q.r (rNorms padded to whole panels). The
+ * reference panel is the outer loop: its 4 points (4 dim Float64) are loaded into L1 once and reused
+ * by all query panels of the sub-block, which stay in L1 (KNN_SUB_BLOCK x dim Float64, 12.8 KB at
+ * 50 dims). The SIMD kernel `screenTile` of linalg/simd computes the same bits.
  */
-function screenTile(
+export function screenTile(
   qPanels: Float64Array, qNorms: Float64Array, nqp: number,
-  rPanels: Float64Array, rNorms: Float64Array, nrp: number, nRef: number,
+  rPanels: Float64Array, rNorms: Float64Array, nrp: number,
   dim: number, est: Float64Array, ld: number,
 ): void {
   const stride = dim * 4;
   for (let rp = 0; rp < nrp; rp++) {
     const r0 = rp * 4;
-    // Padding points (beyond nRef) get +Infinity norms so they never enter the k best.
-    const n0 = rNorms[r0];
-    const n1 = r0 + 1 < nRef ? rNorms[r0 + 1] : Infinity;
-    const n2 = r0 + 2 < nRef ? rNorms[r0 + 2] : Infinity;
-    const n3 = r0 + 3 < nRef ? rNorms[r0 + 3] : Infinity;
+    const n0 = rNorms[r0], n1 = rNorms[r0 + 1], n2 = rNorms[r0 + 2], n3 = rNorms[r0 + 3];
     const bo = rp * stride;
     for (let qp = 0; qp < nqp; qp++) {
       let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
