@@ -6,13 +6,13 @@
  * exactly one task in one fixed order (row blocks of {@link TRANS_ROW_BLOCK} in order, rows in
  * order within a block) - bit-identical for any number of threads.
  *
- * Kernel: for each block of rows, Q's block is packed into column panels of 4 and A's 4-gene
- * slice into a contiguous Float64 strip; a 4-gene x 4-column output tile is then accumulated in
+ * Kernel: Q is packed once per product into row blocks of column panels of 4. Per block, A's 4-gene
+ * slice is copied into a contiguous Float64 strip; a 4-gene x 4-column output tile is then accumulated in
  * 16 locals over the block's rows (the micro-kernel of denseMul with the roles of the operands
  * swapped) and added to the output once per block.
  */
 import type { DenseMatrix } from '../core/dense.js';
-import { parallelMap, toShared } from '../core/parallel.js';
+import { parallelMap } from '../core/parallel.js';
 import { PANEL_WIDTH, putEdgeTile, sharedData } from './denseMul.js';
 import { align16, simdKernels, type SimdKernels } from './simd/simdKernels.js';
 
@@ -29,31 +29,42 @@ export const GENES_PER_TASK = 256;
  * @param p - columns of A
  * @param geneStart - first column of A (inclusive)
  * @param geneEnd - last column of A (exclusive)
- * @param q - n x l row-major
+ * @param qBlocks - Q packed by {@link packRowBlockPanels}
  * @param l - columns of Q
  * @param out - p x l row-major output (shared when run in workers)
  * @returns the number of output rows written
  */
-export function denseTransMulBlock(a: Float32Array, n: number, p: number, geneStart: number, geneEnd: number, q: Float64Array, l: number, out: Float64Array): number {
+export function denseTransMulBlock(a: Float32Array, n: number, p: number, geneStart: number, geneEnd: number, qBlocks: Float64Array, l: number, out: Float64Array): number {
   const simd = simdKernels();
-  if (simd) denseTransMulGenesSimd(simd, a, n, p, geneStart, geneEnd, q, l, out);
-  else denseTransMulGenesScalar(a, n, p, geneStart, geneEnd, q, l, out);
+  if (simd) denseTransMulGenesSimd(simd, a, n, p, geneStart, geneEnd, qBlocks, l, out);
+  else denseTransMulGenesScalar(a, n, p, geneStart, geneEnd, qBlocks, l, out);
   return geneEnd - geneStart;
 }
 
+/** Doubles per packed row block of Q: ceil(l / 4) panels of R rows x 4 columns. */
+function blockLength(l: number): number {
+  return Math.ceil(l / PANEL_WIDTH) * TRANS_ROW_BLOCK * PANEL_WIDTH;
+}
+
 /**
- * Q's rows [rb, rb + nr) packed into column panels of 4 with a panel stride of R rows:
- * `qp[(panel * R + i) * 4 + c % 4] = Q[rb + i][c]`. Columns past l keep whatever `qp` held (zero
- * when the caller cleared it once): they only feed discarded outputs.
+ * Q (n x l row-major) packed once per product for every task: row block b (rows [b R, b R + R)) at
+ * `b * blockLength(l)`, within it column panels of 4 with a panel stride of R rows:
+ * `[b][panel][i][c % 4] = Q[b R + i][c]`, zero past row n and column l.
+ * @param shared - allocate in shared memory (for worker threads)
  */
-function packRowBlockPanels(q: Float64Array, l: number, rb: number, nr: number, R: number, qp: Float64Array): void {
-  for (let i = 0; i < nr; i++) {
-    const qi = (rb + i) * l;
+export function packRowBlockPanels(q: Float64Array, n: number, l: number, shared: boolean): Float64Array {
+  const R = TRANS_ROW_BLOCK;
+  const len = Math.ceil(n / R) * blockLength(l);
+  const out = shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len);
+  for (let i = 0; i < n; i++) {
+    const qi = i * l;
+    const o = ((i / R) | 0) * blockLength(l) + (i % R) * PANEL_WIDTH;
     for (let c = 0; c < l; c++) {
       const panel = (c / PANEL_WIDTH) | 0;
-      qp[(panel * R + i) * PANEL_WIDTH + (c - panel * PANEL_WIDTH)] = q[qi + c];
+      out[o + panel * R * PANEL_WIDTH + (c - panel * PANEL_WIDTH)] = q[qi + c];
     }
   }
+  return out;
 }
 
 /**
@@ -62,7 +73,7 @@ function packRowBlockPanels(q: Float64Array, l: number, rb: number, nr: number, 
  * the module's memory, and the kernel adds the block's 4 x 4 tile sums into a w x lp Float64
  * accumulator, which is copied out at the end: the same sums in the same order as the scalar kernel.
  */
-export function denseTransMulGenesSimd(simd: SimdKernels, a: Float32Array, n: number, p: number, geneStart: number, geneEnd: number, q: Float64Array, l: number, out: Float64Array): void {
+export function denseTransMulGenesSimd(simd: SimdKernels, a: Float32Array, n: number, p: number, geneStart: number, geneEnd: number, qBlocks: Float64Array, l: number, out: Float64Array): void {
   const nPanels = Math.ceil(l / PANEL_WIDTH);
   const lp = nPanels * PANEL_WIDTH;
   const R = TRANS_ROW_BLOCK;
@@ -72,15 +83,17 @@ export function denseTransMulGenesSimd(simd: SimdKernels, a: Float32Array, n: nu
   const aOff = qOff + align16(nPanels * R * PANEL_WIDTH * 8);
   const accOff = aOff + align16(R * w * 4);
   const buf = simd.reserve(accOff + w * lp * 8);
-  const qp = new Float64Array(buf, qOff, nPanels * R * PANEL_WIDTH).fill(0);
+  const blockLen = blockLength(l);
+  const qp = new Float64Array(buf, qOff, blockLen);
   const slice = new Float32Array(buf, aOff, R * w).fill(0);
   const acc = new Float64Array(buf, accOff, w * lp).fill(0);
   for (let rb = 0; rb < n; rb += R) {
     const nr = Math.min(n, rb + R) - rb;
-    packRowBlockPanels(q, l, rb, nr, R, qp);
+    const b = rb / R;
+    qp.set(qBlocks.subarray(b * blockLen, (b + 1) * blockLen));
     for (let i = 0; i < nr; i++) {
-      const src = (rb + i) * p + geneStart, dst = i * w;
-      for (let g = 0; g < genes; g++) slice[dst + g] = a[src + g];
+      const src = (rb + i) * p + geneStart;
+      slice.set(a.subarray(src, src + genes), i * w);
     }
     simd.transMulRows(aOff, w, nr, qOff, R, nPanels, accOff);
   }
@@ -91,17 +104,15 @@ export function denseTransMulGenesSimd(simd: SimdKernels, a: Float32Array, n: nu
 }
 
 /** {@link denseTransMulBlock} in scalar JavaScript: the micro-kernel of the module comment. */
-export function denseTransMulGenesScalar(a: Float32Array, n: number, p: number, geneStart: number, geneEnd: number, q: Float64Array, l: number, out: Float64Array): void {
+export function denseTransMulGenesScalar(a: Float32Array, n: number, p: number, geneStart: number, geneEnd: number, qBlocks: Float64Array, l: number, out: Float64Array): void {
   const nPanels = Math.ceil(l / PANEL_WIDTH);
   const R = TRANS_ROW_BLOCK;
-  const qp = new Float64Array(nPanels * R * PANEL_WIDTH);
+  const blockLen = blockLength(l);
   const strip = new Float64Array(R * 4);
   out.fill(0, geneStart * l, geneEnd * l);
   for (let rb = 0; rb < n; rb += R) {
     const nr = Math.min(n, rb + R) - rb;
-    // Pack Q[rb:rb+nr] into panels of 4 columns (zero past column l).
-    qp.fill(0);
-    packRowBlockPanels(q, l, rb, nr, R, qp);
+    const qp = qBlocks.subarray((rb / R) * blockLen, (rb / R + 1) * blockLen);
     for (let j = geneStart; j < geneEnd; j += 4) {
       const genes = Math.min(4, geneEnd - j);
       // A[rb:rb+nr, j:j+4] as a contiguous Float64 strip (zero past geneEnd).
@@ -164,7 +175,7 @@ export async function denseTransMul(a: DenseMatrix, q: Float64Array, l: number, 
   const ranges = geneTaskRanges(p);
   const parallel = threads > 1 && ranges.length > 2;
   const data = sharedData(a, parallel ? threads : 1);
-  const qq = parallel && !(q.buffer instanceof SharedArrayBuffer) ? toShared(q) : q;
+  const qq = packRowBlockPanels(q, n, l, parallel);
   const out = parallel ? new Float64Array(new SharedArrayBuffer(p * l * 8)) : new Float64Array(p * l);
   const tasks: unknown[][] = [];
   for (let t = 0; t < ranges.length / 2; t++) tasks.push([data, n, p, ranges[2 * t], ranges[2 * t + 1], qq, l, out]);

@@ -134,6 +134,65 @@ function optimizeEpochs(st: LayoutState, from: number, to: number, nEpochs: numb
 }
 
 /**
+ * {@link optimizeEpochs} for 2-D layouts (the default), with the coordinate loops written out:
+ * the same operations in the same order, so the same bits, at about 30% less time.
+ */
+function optimizeEpochs2d(st: LayoutState, from: number, to: number, nEpochs: number, learningRate: number): void {
+  const { emb, n, a, b, head, tail, epochsPerSample, epochsPerNegative, nextSample, nextNegative, seed } = st;
+  const m = head.length;
+  const twoAB = 2 * a * b, twoB = 2 * b;
+  const powB = fixedPowTable(b);
+  let s0 = seed[0], s1 = seed[1], s2 = seed[2], s3 = seed[3];
+  for (let epoch = from; epoch < to; epoch++) {
+    const alpha = learningRate * (1 - epoch / nEpochs);
+    for (let t = 0; t < m; t++) {
+      if (nextSample[t] > epoch) continue;
+      const h = head[t];
+      const j = 2 * h;
+      let kk = 2 * tail[t];
+      let jx = emb[j], jy = emb[j + 1];
+      let dx = jx - emb[kk], dy = jy - emb[kk + 1];
+      let d2 = dx * dx + dy * dy;
+      if (d2 > 0) {
+        const pb = powFixed(d2, powB);
+        const attract = (-twoAB * pb) / (d2 * (a * pb + 1));
+        let g = attract * dx;
+        g = g > CLIP ? CLIP : g < -CLIP ? -CLIP : g;
+        emb[j] = jx + g * alpha;
+        emb[kk] -= g * alpha;
+        g = attract * dy;
+        g = g > CLIP ? CLIP : g < -CLIP ? -CLIP : g;
+        emb[j + 1] = jy + g * alpha;
+        emb[kk + 1] -= g * alpha;
+        jx = emb[j]; jy = emb[j + 1];
+      }
+      nextSample[t] += epochsPerSample[t];
+      const nNeg = Math.floor((epoch - nextNegative[t]) / epochsPerNegative[t]);
+      for (let s = 0; s < nNeg; s++) {
+        const x = s0 ^ (s0 << 11);
+        s0 = s1; s1 = s2; s2 = s3;
+        s3 = s3 ^ (s3 >>> 19) ^ x ^ (x >>> 8);
+        const other = Math.floor(((s3 >>> 0) * n) / 4294967296);
+        if (other === h) continue;
+        kk = 2 * other;
+        dx = jx - emb[kk]; dy = jy - emb[kk + 1];
+        d2 = dx * dx + dy * dy;
+        const repel = d2 > 0 ? twoB / ((0.001 + d2) * (a * powFixed(d2, powB) + 1)) : 0;
+        let g = repel > 0 ? repel * dx : CLIP;
+        g = g > CLIP ? CLIP : g < -CLIP ? -CLIP : g;
+        jx += g * alpha;
+        g = repel > 0 ? repel * dy : CLIP;
+        g = g > CLIP ? CLIP : g < -CLIP ? -CLIP : g;
+        jy += g * alpha;
+      }
+      emb[j] = jx; emb[j + 1] = jy;
+      nextNegative[t] += nNeg * epochsPerNegative[t];
+    }
+  }
+  seed[0] = s0; seed[1] = s1; seed[2] = s2; seed[3] = s3;
+}
+
+/**
  * Kernel: UMAP layout from kNN lists.
  *
  * @param indices row-major `n x k` neighbour indices (self included), ascending distance.
@@ -192,7 +251,8 @@ export async function runUmapKernel(
   for (let w = 0; w < 4; w++) layout.seed[w] = seedWord(rng);
   for (let epoch = 0; epoch < nEpochs; epoch += EPOCHS_PER_YIELD) {
     const last = Math.min(nEpochs, epoch + EPOCHS_PER_YIELD);
-    optimizeEpochs(layout, epoch, last, nEpochs, p.learningRate);
+    if (dim === 2) optimizeEpochs2d(layout, epoch, last, nEpochs, p.learningRate);
+    else optimizeEpochs(layout, epoch, last, nEpochs, p.learningRate);
     progress?.(last / nEpochs);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

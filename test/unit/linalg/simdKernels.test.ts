@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SIMD_KERNELS_BASE64 } from '../../../src/linalg/simd/kernelsBinary.js';
 import { float64Regions, simdKernels } from '../../../src/linalg/simd/simdKernels.js';
 import { denseMulRowsScalar, denseMulRowsSimd, packColumnPanels } from '../../../src/linalg/denseMul.js';
-import { denseTransMulGenesScalar, denseTransMulGenesSimd } from '../../../src/linalg/denseTransMul.js';
+import { denseTransMulGenesScalar, denseTransMulGenesSimd, packRowBlockPanels } from '../../../src/linalg/denseTransMul.js';
 import { packPointPanels, rowSquaredNorms, screenTile } from '../../../src/neighbors/knnExact.js';
 import { createRng } from '../../../src/core/rng.js';
 // @ts-expect-error plain ES module without typings (the assembler script).
@@ -61,10 +61,11 @@ describe('SIMD kernels', () => {
     const n = 600, p = 270, l = 13;
     const a = randomF32(n * p, 3);
     const q = randomF64(n * l, 4);
+    const qBlocks = packRowBlockPanels(q, n, l, false);
     const fromScalar = new Float64Array(p * l).fill(-7);
     const fromSimd = new Float64Array(p * l).fill(-7);
-    denseTransMulGenesScalar(a, n, p, 3, 262, q, l, fromScalar);
-    denseTransMulGenesSimd(simd!, a, n, p, 3, 262, q, l, fromSimd);
+    denseTransMulGenesScalar(a, n, p, 3, 262, qBlocks, l, fromScalar);
+    denseTransMulGenesSimd(simd!, a, n, p, 3, 262, qBlocks, l, fromSimd);
     expect(firstBitDifference(fromScalar, fromSimd)).toBe(-1);
     expect(fromSimd[2 * l]).toBe(-7);
     expect(fromSimd[262 * l]).toBe(-7);
