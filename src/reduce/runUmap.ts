@@ -59,7 +59,7 @@ function seedWord(rng: Rng): number {
 }
 
 /** Arrays of the layout optimisation, carried between epoch batches. */
-interface LayoutState {
+export interface LayoutState {
   /** n x dim coordinates, updated in place. */
   emb: Float64Array;
   dim: number;
@@ -82,7 +82,7 @@ interface LayoutState {
  * Epochs [from, to) of umap-learn's SGD (`optimize_layout_euclidean`), synchronous and on typed
  * arrays only, so the hot loop compiles once and never allocates.
  */
-function optimizeEpochs(st: LayoutState, from: number, to: number, nEpochs: number, learningRate: number): void {
+export function optimizeEpochs(st: LayoutState, from: number, to: number, nEpochs: number, learningRate: number): void {
   const { emb, dim, n, a, b, head, tail, epochsPerSample, epochsPerNegative, nextSample, nextNegative, seed } = st;
   const m = head.length;
   const twoAB = 2 * a * b, twoB = 2 * b;
@@ -137,7 +137,7 @@ function optimizeEpochs(st: LayoutState, from: number, to: number, nEpochs: numb
  * {@link optimizeEpochs} for 2-D layouts (the default), with the coordinate loops written out:
  * the same operations in the same order, so the same bits, at about 30% less time.
  */
-function optimizeEpochs2d(st: LayoutState, from: number, to: number, nEpochs: number, learningRate: number): void {
+export function optimizeEpochs2d(st: LayoutState, from: number, to: number, nEpochs: number, learningRate: number): void {
   const { emb, n, a, b, head, tail, epochsPerSample, epochsPerNegative, nextSample, nextNegative, seed } = st;
   const m = head.length;
   const twoAB = 2 * a * b, twoB = 2 * b;

@@ -11,7 +11,7 @@ import { createRng } from '../../../src/core/rng.js';
 import { knnExact, type KnnResult } from '../../../src/neighbors/knnExact.js';
 import { computeConnectivities } from '../../../src/neighbors/computeConnectivities.js';
 import { knnToDistanceCsr } from '../../../src/neighbors/findNeighbors.js';
-import { knnFromDistanceCsr, runUmapKernel, RUN_UMAP_DEFAULTS, runUmap } from '../../../src/reduce/runUmap.js';
+import { knnFromDistanceCsr, optimizeEpochs, optimizeEpochs2d, runUmapKernel, RUN_UMAP_DEFAULTS, runUmap, type LayoutState } from '../../../src/reduce/runUmap.js';
 import { AnnDataLite } from '../../../src/core/adata.js';
 import { Frame } from '../../../src/core/frame.js';
 import { csrFromDense, toDenseArray } from '../../../src/core/sparse.js';
@@ -85,6 +85,37 @@ describe('runUmap on pbmc3k (Seurat PCs 1-10, k = 20)', () => {
     const c = await runUmapKernel(k20.indices, k20.distances, n, 20, small, createRng(8));
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
     expect(Array.from(c.data)).not.toEqual(Array.from(a.data));
+  });
+
+  it('the 2-D layout loop gives the same bits as the general one; 3-D layouts keep the clusters together', async () => {
+    // A state with pbmc3k's kNN edges (first 400 cells), umap-learn's schedule, 40 epochs of each loop.
+    const n = 400, k = 20;
+    const k20 = await knnExact({ nRows: n, nCols: 10, data: pcs.data.slice(0, n * 10) }, k);
+    const m = n * (k - 1);
+    const head = new Int32Array(m), tail = new Int32Array(m), eps = new Float64Array(m);
+    for (let i = 0, t = 0; i < n; i++) {
+      for (let q = 1; q < k; q++, t++) {
+        head[t] = i;
+        tail[t] = k20.indices[i * k + q];
+        eps[t] = 1 + (q % 5);
+      }
+    }
+    const rng = createRng(3);
+    const emb = Float64Array.from({ length: 2 * n }, () => rng.next() * 20 - 10);
+    const state = (): LayoutState => ({
+      emb: emb.slice(), dim: 2, n, a: 1.58, b: 0.9, head, tail, epochsPerSample: eps, epochsPerNegative: eps.map((e) => e / 5),
+      nextSample: eps.slice(), nextNegative: eps.map((e) => e / 5), seed: Int32Array.of(11, 22, 33, 44),
+    });
+    const general = state(), unrolled = state();
+    optimizeEpochs(general, 0, 40, 40, 1);
+    optimizeEpochs2d(unrolled, 0, 40, 40, 1);
+    expect(Array.from(unrolled.emb)).toEqual(Array.from(general.emb));
+    expect(Array.from(unrolled.seed)).toEqual(Array.from(general.seed));
+    expect(Array.from(general.emb)).not.toEqual(Array.from(emb));
+    // The general loop on a 3-D layout of all cells.
+    const emb3 = await runUmapKernel(knn.indices, knn.distances, knn.nRows, knn.k, { ...RUN_UMAP_DEFAULTS, nComponents: 3, nEpochs: 200 }, createRng(42));
+    expect(emb3.nCols).toBe(3);
+    expect(await knnLabelAgreement(emb3, cluster)).toBeGreaterThanOrEqual(0.9);
   });
 
   it('umap-js builds the same fuzzy graph from our kNN as computeConnectivities (max |diff| < 1e-6)', async () => {
