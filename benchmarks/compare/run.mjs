@@ -31,6 +31,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { adjustedRandIndex, readTruth, alignLabels } from './agreement.mjs';
 import { renderMarkdown } from './renderMarkdown.mjs';
+import { HNSW_DEFAULTS, HNSW_PARTS } from '../../dist/neighbors/knnHnsw.js';
+import { FIND_NEIGHBORS_DEFAULTS } from '../../dist/neighbors/findNeighbors.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -53,7 +55,7 @@ const PARAMS = {
   epochsRule: '500 up to 10,000 cells, 200 above (umap-learn rule), same for both tools',
   cqamineCluster: 'Leiden (modularity) on the Jaccard SNN, k = 20 with self, prune 1/15',
   scranjsCluster: 'multilevel (Louvain) on the Jaccard SNN, k = 20',
-  cqamineKnn: 'exact below 8,192 cells, HNSW (M 16, efConstruction 200, ef 100) from 8,192 (cqamine default)',
+  cqamineKnn: `exact below ${FIND_NEIGHBORS_DEFAULTS.exactMaxCells} cells, HNSW from there (${HNSW_PARTS} parts, M ${HNSW_DEFAULTS.m}, efConstruction ${HNSW_DEFAULTS.efConstruction}, ef ${HNSW_DEFAULTS.ef}; cqamine defaults)`,
   scranjsKnn: 'Annoy (scran.js default)',
   markers: 'cqamine: Wilcoxon one vs rest; scran.js: scoreMarkers (Cohen d, AUC, pairwise)',
   qc: 'per-lot 3-MAD outliers on counts, genes, MT%; cqamine also >= 200 genes per cell and >= 3 cells per gene',
@@ -70,8 +72,15 @@ const { values: opt } = parseArgs({
     tag: { type: 'string' },
     cli: { type: 'boolean', default: true },
     'no-cli': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (opt.help) {
+  // The usage is this file's leading comment.
+  const doc = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0];
+  process.stdout.write(doc.replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, '') + '\n');
+  process.exit(0);
+}
 const sizes = opt.sizes.split(',').map((s) => s.trim()).filter(Boolean);
 const tools = opt.tools.split(',').map((s) => s.trim()).filter(Boolean);
 const threadList = opt.threads.split(',').map(Number);
@@ -211,7 +220,7 @@ function runCli(size, threads, rep, sheet) {
   const rec = { tool: 'cqamine-cli', size, threads, rep, status: r.killed ? 'timeout' : r.status === 0 ? 'ok' : 'failed', timeWall: r.tv.wall, timeCpu: r.tv.cpu, timeRssMb: r.tv.rssMb };
   if (rec.status === 'failed') rec.error = r.tail;
   rmSync(outDir, { recursive: true, force: true });
-  console.error(`[bench]   -> ${rec.status} wall ${rec.timeWall} s, cpu ${rec.timeCpu} s, rss ${Math.round(rec.timeRssMb ?? 0)} MB`);
+  console.error(`[bench]   -> ${rec.status} wall ${rec.timeWall?.toFixed(1)} s, cpu ${rec.timeCpu?.toFixed(1)} s, rss ${Math.round(rec.timeRssMb ?? 0)} MB`);
   return rec;
 }
 

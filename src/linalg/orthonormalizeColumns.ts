@@ -14,6 +14,7 @@
  * to repair), or a column is zero, modified Gram-Schmidt applied twice ("twice is enough", Giraud
  * et al. 2005), which also zeroes columns that are numerically dependent on earlier ones.
  */
+import { float64Regions, simdKernels, type SimdKernels } from './simd/simdKernels.js';
 
 /** Smallest Cholesky pivot (squared relative norm of a column's new direction) CholQR accepts. */
 export const CHOLQR_MIN_PIVOT = 1e-12;
@@ -39,6 +40,43 @@ export const GRAM_TASK_ROWS = 4096;
  * @param rowEnd - last row (exclusive)
  */
 export function gramBlock(y: Float64Array, l: number, rowStart: number, rowEnd: number): Float64Array {
+  const simd = simdKernels();
+  const lp = Math.ceil(l / 4) * 4;
+  const g = simd ? gramTilesSimd(simd, y, l, rowStart, rowEnd) : gramTilesScalar(y, l, rowStart, rowEnd);
+  if (lp === l) return g;
+  const out = new Float64Array(l * l);
+  for (let c = 0; c < l; c++) for (let d = 0; d < l; d++) out[c * l + d] = g[c * lp + d];
+  return out;
+}
+
+/** Rows [rb, rb + nr) of Y packed into column panels of 4 with a panel stride of R rows (columns past l untouched). */
+function packGramRows(y: Float64Array, l: number, rb: number, nr: number, R: number, packed: Float64Array): void {
+  for (let i = 0; i < nr; i++) {
+    const o = (rb + i) * l;
+    for (let c = 0; c < l; c++) packed[(((c / 4) | 0) * R + i) * 4 + (c & 3)] = y[o + c];
+  }
+}
+
+/**
+ * The lp x lp tiles of {@link gramBlock} on the SIMD kernel: each row block is packed into the
+ * module's memory and its tile sums are added to an accumulator there, in the scalar kernel's order.
+ */
+export function gramTilesSimd(simd: SimdKernels, y: Float64Array, l: number, rowStart: number, rowEnd: number): Float64Array {
+  const nPanels = Math.ceil(l / 4);
+  const lp = nPanels * 4;
+  const R = GRAM_ROW_BLOCK;
+  const { views, offsets } = float64Regions(simd, [nPanels * R * 4, lp * lp]);
+  const [packed, g] = views;
+  for (let rb = rowStart; rb < rowEnd; rb += R) {
+    const nr = Math.min(rowEnd, rb + R) - rb;
+    packGramRows(y, l, rb, nr, R, packed);
+    simd.gramTiles(offsets[0], R, nr, nPanels, offsets[1], lp);
+  }
+  return g.slice();
+}
+
+/** The lp x lp tiles of {@link gramBlock} in scalar JavaScript (see its comment). */
+export function gramTilesScalar(y: Float64Array, l: number, rowStart: number, rowEnd: number): Float64Array {
   const nPanels = Math.ceil(l / 4);
   const lp = nPanels * 4;
   const g = new Float64Array(lp * lp);
@@ -46,10 +84,7 @@ export function gramBlock(y: Float64Array, l: number, rowStart: number, rowEnd: 
   const packed = new Float64Array(nPanels * R * 4);
   for (let rb = rowStart; rb < rowEnd; rb += R) {
     const nr = Math.min(rowEnd, rb + R) - rb;
-    for (let i = 0; i < nr; i++) {
-      const o = (rb + i) * l;
-      for (let c = 0; c < l; c++) packed[(((c / 4) | 0) * R + i) * 4 + (c & 3)] = y[o + c];
-    }
+    packGramRows(y, l, rb, nr, R, packed);
     for (let pc = 0; pc < nPanels; pc++) {
       for (let pd = pc; pd < nPanels; pd++) {
         let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
@@ -72,10 +107,7 @@ export function gramBlock(y: Float64Array, l: number, rowStart: number, rowEnd: 
       }
     }
   }
-  if (lp === l) return g;
-  const out = new Float64Array(l * l);
-  for (let c = 0; c < l; c++) for (let d = 0; d < l; d++) out[c * l + d] = g[c * lp + d];
-  return out;
+  return g;
 }
 
 /** Row ranges of the Gram tasks, [start0, end0, start1, end1, ...]: blocks of GRAM_TASK_ROWS, fixed by n alone. */
@@ -163,6 +195,37 @@ export function packUpper(u: Float64Array, l: number, shared: boolean): Float64A
  * @returns the number of rows written
  */
 export function mulUpperBlock(y: Float64Array, l: number, up: Float64Array, rowStart: number, rowEnd: number, out: Float64Array): number {
+  const simd = simdKernels();
+  if (simd) mulUpperRowsSimd(simd, y, l, up, rowStart, rowEnd, out);
+  else mulUpperRowsScalar(y, l, up, rowStart, rowEnd, out);
+  return rowEnd - rowStart;
+}
+
+/** Rows of Y copied into the SIMD module's memory per call (256 x 60 doubles = 120 KB). */
+const SIMD_ROW_CHUNK = 256;
+
+/** {@link mulUpperBlock} on the SIMD kernel: U once, then Y in chunks of rows (zero rows pad the last to a multiple of 4). */
+export function mulUpperRowsSimd(simd: SimdKernels, y: Float64Array, l: number, up: Float64Array, rowStart: number, rowEnd: number, out: Float64Array): void {
+  const nPanels = Math.ceil(l / 4);
+  const lp = nPanels * 4;
+  const { views, offsets } = float64Regions(simd, [up.length, SIMD_ROW_CHUNK * l, SIMD_ROW_CHUNK * lp]);
+  const [u, chunk, res] = views;
+  u.set(up);
+  for (let r0 = rowStart; r0 < rowEnd; r0 += SIMD_ROW_CHUNK) {
+    const rows = Math.min(SIMD_ROW_CHUNK, rowEnd - r0);
+    const rows4 = (rows + 3) & ~3;
+    chunk.set(y.subarray(r0 * l, (r0 + rows) * l));
+    if (rows4 > rows) chunk.fill(0, rows * l, rows4 * l);
+    simd.mulUpperRows(offsets[1], l, rows4, offsets[0], nPanels, offsets[2]);
+    for (let r = 0; r < rows; r++) {
+      const o = (r0 + r) * l, s = r * lp;
+      for (let c = 0; c < l; c++) out[o + c] = res[s + c];
+    }
+  }
+}
+
+/** {@link mulUpperBlock} in scalar JavaScript (see its comment). */
+export function mulUpperRowsScalar(y: Float64Array, l: number, up: Float64Array, rowStart: number, rowEnd: number, out: Float64Array): void {
   const nPanels = Math.ceil(l / 4);
   const last = rowEnd - 1;
   for (let i = rowStart; i < rowEnd; i += 4) {
@@ -195,7 +258,6 @@ export function mulUpperBlock(y: Float64Array, l: number, up: Float64Array, rowS
       }
     }
   }
-  return rowEnd - rowStart;
 }
 
 /**

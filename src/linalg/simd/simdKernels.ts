@@ -3,7 +3,7 @@
  * their own on first use), with the instance's memory as scratch space for the operands.
  *
  * Why WebAssembly: V8 compiles JavaScript loops to scalar code, and the dense products of the PCA
- * and the screen of the exact kNN are bound by multiply-add throughput. The 128-bit SIMD versions
+ * (with its orthonormalisations) and the screen of the exact kNN are bound by multiply-add throughput. The 128-bit SIMD versions
  * run about 3x faster on x86-64 and give the same bits as the scalar kernels (same operations in
  * the same order, no fused multiply-add), so callers may use either. No maintained npm package
  * offers Float64 register-tiled products over caller-laid-out panels, hence the small hand-written
@@ -29,6 +29,8 @@ interface KernelExports {
   mulRows(a: number, p: number, nRows: number, b: number, nPanels: number, out: number): void;
   transMulRows(a: number, w: number, nRows: number, q: number, qRows: number, nPanels: number, out: number): void;
   screenTile(q: number, qNorms: number, nqp: number, r: number, rNorms: number, nrp: number, dim: number, est: number, ld: number): void;
+  gramTiles(x: number, xRows: number, nRows: number, nPanels: number, g: number, ld: number): void;
+  mulUpperRows(y: number, l: number, nRows: number, u: number, nPanels: number, out: number): void;
 }
 
 /** One thread's instance of the kernels. */
@@ -58,6 +60,8 @@ function instantiate(): SimdKernels | null {
       mulRows: exports.mulRows,
       transMulRows: exports.transMulRows,
       screenTile: exports.screenTile,
+      gramTiles: exports.gramTiles,
+      mulUpperRows: exports.mulUpperRows,
       reserve(bytes: number): ArrayBuffer {
         const have = memory.buffer.byteLength;
         if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE_BYTES));

@@ -4,6 +4,7 @@ import { float64Regions, simdKernels } from '../../../src/linalg/simd/simdKernel
 import { denseMulRowsScalar, denseMulRowsSimd, packColumnPanels } from '../../../src/linalg/denseMul.js';
 import { denseTransMulGenesScalar, denseTransMulGenesSimd, packRowBlockPanels } from '../../../src/linalg/denseTransMul.js';
 import { packPointPanels, rowSquaredNorms, screenTile } from '../../../src/neighbors/knnExact.js';
+import { gramTilesScalar, gramTilesSimd, mulUpperRowsScalar, mulUpperRowsSimd, packUpper } from '../../../src/linalg/orthonormalizeColumns.js';
 import { createRng } from '../../../src/core/rng.js';
 // @ts-expect-error plain ES module without typings (the assembler script).
 import { assembleSimdKernels } from '../../tools/assembleSimdKernels.mjs';
@@ -72,6 +73,35 @@ describe('SIMD kernels', () => {
     let naive = 0;
     for (let i = 0; i < n; i++) naive += a[i * p + 3] * q[i * l];
     expect(Math.abs(fromSimd[3 * l] - naive)).toBeLessThan(1e-9);
+  });
+
+  it('Gram tiles of Y^T Y equal the scalar kernel bit for bit (three row blocks, a ragged panel)', () => {
+    const n = 600, l = 13;
+    const y = randomF64(n * l, 7);
+    const fromScalar = gramTilesScalar(y, l, 5, 590);
+    const fromSimd = gramTilesSimd(simd!, y, l, 5, 590);
+    expect(firstBitDifference(fromScalar, fromSimd)).toBe(-1);
+    // G[2][9] over rows 5..589 (ld = 16 with the padded panel).
+    let naive = 0;
+    for (let i = 5; i < 590; i++) naive += y[i * l + 2] * y[i * l + 9];
+    expect(Math.abs(fromSimd[2 * 16 + 9] - naive)).toBeLessThan(1e-10);
+  });
+
+  it('Y U for upper-triangular U equals the scalar kernel bit for bit (row chunks, ragged rows and panel)', () => {
+    const n = 600, l = 13;
+    const y = randomF64(n * l, 8);
+    const u = randomF64(l * l, 9);
+    for (let d = 0; d < l; d++) for (let c = 0; c < d; c++) u[d * l + c] = 0;
+    const up = packUpper(u, l, false);
+    const fromScalar = new Float64Array(n * l).fill(-7);
+    const fromSimd = new Float64Array(n * l).fill(-7);
+    mulUpperRowsScalar(y, l, up, 3, 598, fromScalar);
+    mulUpperRowsSimd(simd!, y, l, up, 3, 598, fromSimd);
+    expect(firstBitDifference(fromScalar, fromSimd)).toBe(-1);
+    expect(fromSimd[2 * l]).toBe(-7);
+    let naive = 0;
+    for (let d = 0; d <= 12; d++) naive += y[3 * l + d] * u[d * l + 12];
+    expect(Math.abs(fromSimd[3 * l + 12] - naive)).toBeLessThan(1e-10);
   });
 
   it('kNN screen equals the scalar kernel bit for bit, padding points at +Infinity', () => {
