@@ -8,10 +8,13 @@
 ;;
 ;; Tile: 4 rows x 4 columns of output in 8 f64x2 accumulators (12 of the 16 vector registers with
 ;; the two column vectors, the splatted row value and a product), as in the scalar kernels.
-;; Pointers are byte offsets into the module's own memory; the JavaScript wrappers
-;; (simdKernels.ts) lay out the operands there.
+;; Pointers are byte offsets into the imported memory; the JavaScript wrappers (simdKernels.ts)
+;; lay out the operands there.
 (module
-  (memory (export "memory") 1)
+  ;; Imported, not grown: growing a memory detaches its old ArrayBuffer, and the first detached
+  ;; buffer of a V8 isolate makes every typed-array access in its JavaScript slower (a detach
+  ;; check in all optimised code). simdKernels.ts replaces a memory that is too small instead.
+  (import "env" "memory" (memory 1))
 
   ;; out[i][c] = sum_j a[i][j] * b[j][c] for rows [0, nRows) (a multiple of 4).
   ;; a: Float32 rows of p; b: panels of 4 columns (panel-major, p x 4 Float64 each);

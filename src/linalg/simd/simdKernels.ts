@@ -16,16 +16,15 @@ import { SIMD_KERNELS_BASE64 } from './kernelsBinary.js';
 /** The parts of the WebAssembly API used here (the ES2022 library this project compiles against has no typings for it). */
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
 }
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
 }
 
 /** The exported functions of kernels.wat; pointers are byte offsets into the instance's memory. */
 interface KernelExports {
-  readonly memory: WasmMemory;
   mulRows(a: number, p: number, nRows: number, b: number, nPanels: number, out: number): void;
   transMulRows(a: number, w: number, nRows: number, q: number, qRows: number, nPanels: number, out: number): void;
   screenTile(q: number, qNorms: number, nqp: number, r: number, rNorms: number, nrp: number, dim: number, est: number, ld: number): void;
@@ -34,15 +33,18 @@ interface KernelExports {
 }
 
 /** One thread's instance of the kernels. */
-export interface SimdKernels extends Omit<KernelExports, 'memory'> {
+export interface SimdKernels extends KernelExports {
   /**
-   * The instance's memory grown to at least `bytes` (its contents are scratch). Views made before a
-   * later call may be detached by growth, so take them after the last `reserve` of a computation.
+   * Memory of at least `bytes` for the kernels (its contents are scratch). A larger request swaps in
+   * a new memory, so views made before a `reserve` may no longer be the kernels' memory: take them
+   * after the last `reserve` of a computation.
    */
   reserve(bytes: number): ArrayBuffer;
 }
 
 const PAGE_BYTES = 65536;
+/** Smallest memory made (16 MB): most products fit, so the memory is rarely replaced. */
+const MIN_PAGES = 256;
 let cached: SimdKernels | null | undefined;
 
 /** Bytes rounded up to a multiple of 16 (keeps every region 16-byte aligned for v128 loads). */
@@ -50,22 +52,35 @@ export function align16(bytes: number): number {
   return (bytes + 15) & ~15;
 }
 
+/**
+ * The kernels bound to a memory that is replaced, never grown, when a call needs more: growing
+ * would detach the old ArrayBuffer, and V8 then compiles every typed-array access of the thread
+ * with a detach check (measured: a fifth to a third slower marker statistics afterwards).
+ */
 function instantiate(): SimdKernels | null {
   try {
     const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
     const module = new wasm.Module(Buffer.from(SIMD_KERNELS_BASE64, 'base64'));
-    const exports = new wasm.Instance(module, {}).exports as KernelExports;
-    const memory = exports.memory;
+    let memory: WasmMemory | null = null;
+    let k: KernelExports | null = null;
+    const bind = (bytes: number): KernelExports => {
+      if (!k || !memory || memory.buffer.byteLength < bytes) {
+        // 25% headroom so a slowly rising request does not replace the memory every time.
+        memory = new wasm.Memory({ initial: Math.max(MIN_PAGES, Math.ceil((bytes * 1.25) / PAGE_BYTES)) });
+        k = new wasm.Instance(module, { env: { memory } }).exports as KernelExports;
+      }
+      return k;
+    };
+    bind(0);
     return {
-      mulRows: exports.mulRows,
-      transMulRows: exports.transMulRows,
-      screenTile: exports.screenTile,
-      gramTiles: exports.gramTiles,
-      mulUpperRows: exports.mulUpperRows,
+      mulRows: (...args) => k!.mulRows(...args),
+      transMulRows: (...args) => k!.transMulRows(...args),
+      screenTile: (...args) => k!.screenTile(...args),
+      gramTiles: (...args) => k!.gramTiles(...args),
+      mulUpperRows: (...args) => k!.mulUpperRows(...args),
       reserve(bytes: number): ArrayBuffer {
-        const have = memory.buffer.byteLength;
-        if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE_BYTES));
-        return memory.buffer;
+        bind(bytes);
+        return memory!.buffer;
       },
     };
   } catch {

@@ -34,6 +34,15 @@ describe('SIMD kernels', () => {
     expect(simd).not.toBeNull();
   });
 
+  it('a larger request swaps in a new memory and never detaches the old one (no grow)', () => {
+    const small = simd!.reserve(1024);
+    const big = simd!.reserve(small.byteLength + 1);
+    expect(big.byteLength).toBeGreaterThan(small.byteLength);
+    // A grown memory would have detached `small` (byteLength 0), which slows every typed-array access in V8.
+    expect(small.byteLength).toBeGreaterThan(0);
+    expect(simd!.reserve(16)).toBe(big);
+  });
+
   it('embedded binary is kernels.wat assembled (run `npm run build:wasm` after editing the .wat)', async () => {
     const bytes: Uint8Array = await assembleSimdKernels();
     expect(Buffer.from(bytes).toString('base64')).toBe(SIMD_KERNELS_BASE64);
