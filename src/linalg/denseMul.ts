@@ -13,7 +13,7 @@
  */
 import type { DenseMatrix } from '../core/dense.js';
 import { parallelMap, splitRange, toShared } from '../core/parallel.js';
-import { align16, simdKernels, type SimdKernels } from './simd/simdKernels.js';
+import { align16, copyUnpaddedRows, simdKernels, type SimdKernels } from './simd/simdKernels.js';
 
 /** Rows per task; the partition depends only on n, so results never depend on the thread count. */
 export const ROWS_PER_TASK = 1024;
@@ -91,10 +91,7 @@ export function denseMulRowsSimd(simd: SimdKernels, a: Float32Array, p: number, 
     aChunk.set(a.subarray(r0 * p, (r0 + rows) * p));
     if (rows4 > rows) aChunk.fill(0, rows * p, rows4 * p);
     simd.mulRows(aOff, p, rows4, 0, nPanels, outOff);
-    for (let r = 0; r < rows; r++) {
-      const o = (r0 + r) * l, s = r * lp;
-      for (let c = 0; c < l; c++) out[o + c] = outChunk[s + c];
-    }
+    copyUnpaddedRows(outChunk, lp, out, r0, rows, l);
   }
 }
 

@@ -14,7 +14,7 @@
 import type { DenseMatrix } from '../core/dense.js';
 import { parallelMap } from '../core/parallel.js';
 import { PANEL_WIDTH, putEdgeTile, sharedData } from './denseMul.js';
-import { align16, simdKernels, type SimdKernels } from './simd/simdKernels.js';
+import { align16, copyUnpaddedRows, simdKernels, type SimdKernels } from './simd/simdKernels.js';
 
 /** Rows of A and Q per packed block: 256 x 60 doubles of Q (120 KB) stay in L2 while reused. */
 export const TRANS_ROW_BLOCK = 256;
@@ -97,10 +97,7 @@ export function denseTransMulGenesSimd(simd: SimdKernels, a: Float32Array, n: nu
     }
     simd.transMulRows(aOff, w, nr, qOff, R, nPanels, accOff);
   }
-  for (let g = 0; g < genes; g++) {
-    const o = (geneStart + g) * l, s = g * lp;
-    for (let c = 0; c < l; c++) out[o + c] = acc[s + c];
-  }
+  copyUnpaddedRows(acc, lp, out, geneStart, genes, l);
 }
 
 /** {@link denseTransMulBlock} in scalar JavaScript: the micro-kernel of the module comment. */

@@ -14,7 +14,7 @@
  * to repair), or a column is zero, modified Gram-Schmidt applied twice ("twice is enough", Giraud
  * et al. 2005), which also zeroes columns that are numerically dependent on earlier ones.
  */
-import { float64Regions, simdKernels, type SimdKernels } from './simd/simdKernels.js';
+import { copyUnpaddedRows, float64Regions, simdKernels, type SimdKernels } from './simd/simdKernels.js';
 
 /** Smallest Cholesky pivot (squared relative norm of a column's new direction) CholQR accepts. */
 export const CHOLQR_MIN_PIVOT = 1e-12;
@@ -217,10 +217,7 @@ export function mulUpperRowsSimd(simd: SimdKernels, y: Float64Array, l: number, 
     chunk.set(y.subarray(r0 * l, (r0 + rows) * l));
     if (rows4 > rows) chunk.fill(0, rows * l, rows4 * l);
     simd.mulUpperRows(offsets[1], l, rows4, offsets[0], nPanels, offsets[2]);
-    for (let r = 0; r < rows; r++) {
-      const o = (r0 + r) * l, s = r * lp;
-      for (let c = 0; c < l; c++) out[o + c] = res[s + c];
-    }
+    copyUnpaddedRows(res, lp, out, r0, rows, l);
   }
 }
 

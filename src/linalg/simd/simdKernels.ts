@@ -95,6 +95,17 @@ export function simdKernels(): SimdKernels | null {
   return cached;
 }
 
+/**
+ * Copies `rows` rows of `cols` values from `src` (row stride `srcStride`, e.g. a kernel's output
+ * padded to whole panels) to rows `dstRow0...` of `dst` (row stride `cols`).
+ */
+export function copyUnpaddedRows(src: Float64Array, srcStride: number, dst: Float64Array, dstRow0: number, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = (dstRow0 + r) * cols, s = r * srcStride;
+    for (let c = 0; c < cols; c++) dst[o + c] = src[s + c];
+  }
+}
+
 /** Float64 working arrays and, when they live in a module's memory, their byte offsets there. */
 export interface Float64Regions {
   readonly views: Float64Array[];
