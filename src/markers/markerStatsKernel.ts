@@ -478,20 +478,31 @@ interface BlockScratch {
 }
 
 /**
- * Buffers reused from block to block within a thread. Held weakly: a worker collects garbage when
- * it idles (see core/parallel.ts), which frees them once the step is over, and reuse spares the
- * page faults of fresh allocations for every block.
+ * Buffers reused from block to block within a thread: fresh ones for every block would cost their
+ * page faults each time. They are dropped shortly after the last block (a weak reference would not
+ * do: the main thread, running the blocks itself with one thread, collects often enough to clear it
+ * between blocks).
  */
-let cachedScratch: WeakRef<BlockScratch> | null = null;
+let cachedScratch: BlockScratch | null = null;
+let dropScratch: ReturnType<typeof setTimeout> | null = null;
+
+/** How long the buffers outlive their last use (milliseconds; the next block of a step comes at once). */
+const SCRATCH_LINGER_MS = 25;
 
 function blockScratch(entries: number, longestGene: number): BlockScratch {
-  let s = cachedScratch?.deref();
+  if (dropScratch) clearTimeout(dropScratch);
+  dropScratch = setTimeout(() => {
+    cachedScratch = null;
+    dropScratch = null;
+  }, SCRATCH_LINGER_MS);
+  dropScratch.unref();
+  let s = cachedScratch;
   if (s && s.vals.length >= entries && s.rank.keyA.length >= longestGene) return s;
   // Headroom: blocks differ a little in size, and each growth is a fresh allocation.
   const vals = s && s.vals.length >= entries ? s.vals : new Float32Array(Math.ceil(entries * 1.25));
   const rank = s && s.rank.keyA.length >= longestGene ? s.rank : rankScratch(Math.ceil(longestGene * 1.25));
   s = { vals, bits: new Uint32Array(vals.buffer), cds: s && s.cds.length === vals.length ? s.cds : new Int32Array(vals.length), rank };
-  cachedScratch = new WeakRef(s);
+  cachedScratch = s;
   return s;
 }
 
