@@ -158,13 +158,23 @@ export async function computeMarkerStats(
     const indices = sharedIf(x.indices, useWorkers);
     const data = sharedIf(x.data, useWorkers);
     const { starts, perGene } = await geneBlockStartsOf(x, blocks, useWorkers, threads);
-    const tasks: unknown[][] = [];
+    const offsets: Float64Array[] = [];
+    let maxEntries = 0;
+    let longestGene = 0;
     for (let b = 0; b < nBlocks; b++) {
       const g0 = blocks[2 * b];
       const g1 = blocks[2 * b + 1];
-      const offsets = new Float64Array(g1 - g0 + 1);
-      for (let j = g0; j < g1; j++) offsets[j - g0 + 1] = offsets[j - g0] + perGene[j];
-      tasks.push([indices, data, starts, x.nRows, b, offsets, codesArg, nGroups, pairwise, g0, g1, test]);
+      const o = new Float64Array(g1 - g0 + 1);
+      for (let j = g0; j < g1; j++) {
+        o[j - g0 + 1] = o[j - g0] + perGene[j];
+        longestGene = Math.max(longestGene, perGene[j]);
+      }
+      maxEntries = Math.max(maxEntries, o[g1 - g0]);
+      offsets.push(o);
+    }
+    const tasks: unknown[][] = [];
+    for (let b = 0; b < nBlocks; b++) {
+      tasks.push([indices, data, starts, x.nRows, b, offsets[b], maxEntries, longestGene, codesArg, nGroups, pairwise, blocks[2 * b], blocks[2 * b + 1], test]);
     }
     parts = await parallelMap<Float64Array[]>(KERNEL_URL, 'markerStatsCsrBlock', tasks, threads);
   } else {

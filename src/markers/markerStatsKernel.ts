@@ -489,6 +489,10 @@ let dropScratch: ReturnType<typeof setTimeout> | null = null;
 /** How long the buffers outlive their last use (milliseconds; the next block of a step comes at once). */
 const SCRATCH_LINGER_MS = 25;
 
+/**
+ * The thread's buffers, for blocks of up to `entries` non-zeros and genes of up to `longestGene`.
+ * Every block of a step asks for the same (the largest block's) sizes, so a thread allocates once.
+ */
 function blockScratch(entries: number, longestGene: number): BlockScratch {
   if (dropScratch) clearTimeout(dropScratch);
   dropScratch = setTimeout(() => {
@@ -496,14 +500,12 @@ function blockScratch(entries: number, longestGene: number): BlockScratch {
     dropScratch = null;
   }, SCRATCH_LINGER_MS);
   dropScratch.unref();
-  let s = cachedScratch;
+  const s = cachedScratch;
   if (s && s.vals.length >= entries && s.rank.keyA.length >= longestGene) return s;
-  // Headroom: blocks differ a little in size, and each growth is a fresh allocation.
-  const vals = s && s.vals.length >= entries ? s.vals : new Float32Array(Math.ceil(entries * 1.25));
-  const rank = s && s.rank.keyA.length >= longestGene ? s.rank : rankScratch(Math.ceil(longestGene * 1.25));
-  s = { vals, bits: new Uint32Array(vals.buffer), cds: s && s.cds.length === vals.length ? s.cds : new Int32Array(vals.length), rank };
-  cachedScratch = s;
-  return s;
+  cachedScratch = null; // the old buffers are garbage before the new ones are allocated
+  const vals = new Float32Array(entries);
+  cachedScratch = { vals, bits: new Uint32Array(vals.buffer), cds: new Int32Array(entries), rank: rankScratch(longestGene) };
+  return cachedScratch;
 }
 
 /**
@@ -514,6 +516,8 @@ function blockScratch(entries: number, longestGene: number): BlockScratch {
  * independent tasks and the transposition runs in the workers along with the statistics.
  * @param offsets where each gene's column begins in the block's buffer (g1 - g0 + 1 entries, from
  *   the genes' entry counts; a column may end early, by its zeros and left-out cells)
+ * @param maxEntries the largest block's entries and `longestGene` the most entries of any gene: the
+ *   sizes of the thread's buffers, the same for every block of the step
  */
 export function markerStatsCsrBlock(
   indices: Int32Array,
@@ -522,6 +526,8 @@ export function markerStatsCsrBlock(
   nRows: number,
   b: number,
   offsets: Float64Array,
+  maxEntries: number,
+  longestGene: number,
   codes: Int32Array,
   nGroups: number,
   pairwise: boolean,
@@ -533,9 +539,7 @@ export function markerStatsCsrBlock(
   const dataBits = new Uint32Array(data.buffer, data.byteOffset, data.length);
   const from = b * nRows;
   const to = from + nRows;
-  let longest = 0;
-  for (let j = 0; j < width; j++) longest = Math.max(longest, offsets[j + 1] - offsets[j]);
-  const { vals, bits, cds, rank } = blockScratch(offsets[width], longest);
+  const { vals, bits, cds, rank } = blockScratch(maxEntries, longestGene);
   // Int32 write positions: a block holds 1/64 of the genes, far below 2^31 entries.
   const next = Int32Array.from(offsets.subarray(0, width));
   for (let i = 0; i < nRows; i++) {
