@@ -285,7 +285,7 @@ function rankFloat32(bits: Uint32Array, cds: Int32Array, s: number, m: number, n
       }
     }
   }
-  // Relative keys below negBound are negative values (none when lo is already non-negative).
+  // Relative keys below negBound belong to negative values (there are none when the smallest value is positive).
   const negBound = SIGN_BIT - lo;
   let nNeg = 0;
   while (nNeg < m && keys[nNeg] < negBound) nNeg++;
