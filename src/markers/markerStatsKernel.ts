@@ -79,6 +79,18 @@ class BlockStats {
     this.rankSum.fill(0);
   }
 
+  /** Adds a gene's non-zeros `vals[s, s + m)` (cell order) with group codes `cds` to the counts and sums. */
+  addValues(vals: Float32Array | Float64Array, cds: Int32Array, s: number, m: number): void {
+    const { nnz, sum, sumExpm1 } = this;
+    for (let t = s; t < s + m; t++) {
+      const c = cds[t];
+      const v = vals[t];
+      nnz[c]++;
+      sumExpm1[c] += expm1Fast(v);
+      sum[c] += v;
+    }
+  }
+
   /** Adds the zero block (rank `zeroRank`) to every group's rank sum. */
   addZeroRanks(zeroRank: number): void {
     const { nGroups, size, nnz, rankSum } = this;
@@ -322,22 +334,20 @@ function insertionSortPairs(keys: Uint32Array, codes: Int32Array, m: number): vo
   }
 }
 
+/** The tie term t^3 - t of the block of `nZero` zeros. */
+function zeroTies(nZero: number): number {
+  return nZero > 1 ? nZero * nZero * nZero - nZero : 0;
+}
+
 /**
  * Statistics of one gene whose included non-zeros are `vals[s, s + m)` (Float32, bit patterns in
  * `bits`, the same memory) with group codes `cds[s, s + m)`, in cell order.
  */
 function geneFloat32(vals: Float32Array, bits: Uint32Array, cds: Int32Array, s: number, m: number, jb: number, sc: RankScratch, st: BlockStats): void {
   st.startGene();
-  const { nnz, sum, sumExpm1 } = st;
-  for (let t = s; t < s + m; t++) {
-    const c = cds[t];
-    const v = vals[t];
-    nnz[c]++;
-    sumExpm1[c] += expm1Fast(v);
-    sum[c] += v;
-  }
+  st.addValues(vals, cds, s, m);
   const nZero = st.n - m;
-  const tieSum = rankFloat32(bits, cds, s, m, nZero, sc, st) + (nZero > 1 ? nZero * nZero * nZero - nZero : 0);
+  const tieSum = rankFloat32(bits, cds, s, m, nZero, sc, st) + zeroTies(nZero);
   if (st.test === 'welch') st.addSquaredDeviations(vals, cds, s, m);
   st.finishGene(jb, tieSum);
 }
@@ -345,19 +355,13 @@ function geneFloat32(vals: Float32Array, bits: Uint32Array, cds: Int32Array, s: 
 /** As {@link geneFloat32} for Float64 values `vals[0, m)`: a native sort, then each value's tie run by binary search. */
 function geneFloat64(vals: Float64Array, cds: Int32Array, m: number, jb: number, sorted: Float64Array, rankAt: Float64Array, st: BlockStats): void {
   st.startGene();
-  const { nnz, sum, sumExpm1, rankSum } = st;
-  for (let t = 0; t < m; t++) {
-    const c = cds[t];
-    const v = vals[t];
-    nnz[c]++;
-    sumExpm1[c] += expm1Fast(v);
-    sum[c] += v;
-  }
+  st.addValues(vals, cds, 0, m);
+  const rankSum = st.rankSum;
   const nZero = st.n - m;
   const sortedView = sorted.subarray(0, m);
   sortedView.set(vals.subarray(0, m));
   sortedView.sort();
-  const tieSum = averageRanksOfSorted(sortedView, m, rankAt) + (nZero > 1 ? nZero * nZero * nZero - nZero : 0);
+  const tieSum = averageRanksOfSorted(sortedView, m, rankAt) + zeroTies(nZero);
   const nNeg = lowerBound(sortedView, m, 0);
   for (let t = 0; t < m; t++) {
     const v = vals[t];
