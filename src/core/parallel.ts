@@ -242,6 +242,11 @@ export function splitRange(n: number, parts: number): Int32Array {
   return out;
 }
 
+/** `a` in shared memory when `shared` (workers will read it), copying it there only if it is not already. */
+export function sharedWhen<T extends Float32Array | Float64Array | Int32Array | Uint32Array>(a: T, shared: boolean): T {
+  return shared && !(a.buffer instanceof SharedArrayBuffer) ? toShared(a) : a;
+}
+
 /** Copies a typed array into shared memory so workers read it without a copy per task. */
 export function toShared<T extends Float32Array | Float64Array | Int32Array | Uint32Array>(a: T): T {
   const ctor = a.constructor as { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number };

@@ -12,7 +12,7 @@
  * Every output element is the sum over j = 0..p-1 in order, whatever the partition or thread count.
  */
 import type { DenseMatrix } from '../core/dense.js';
-import { parallelMap, splitRange, toShared } from '../core/parallel.js';
+import { parallelMap, sharedWhen, splitRange } from '../core/parallel.js';
 import { align16, copyUnpaddedRows, simdKernels, type SimdKernels } from './simd/simdKernels.js';
 
 /** Rows per task; the partition depends only on n, so results never depend on the thread count. */
@@ -151,9 +151,7 @@ export function putEdgeTile(
 
 /** Backing data of A, shared when workers will read it (copying once if it is not shared yet). */
 export function sharedData(a: DenseMatrix, threads: number): Float32Array {
-  const d = a.data as Float32Array;
-  if (threads <= 1 || d.buffer instanceof SharedArrayBuffer) return d;
-  return toShared(d);
+  return sharedWhen(a.data as Float32Array, threads > 1);
 }
 
 /**

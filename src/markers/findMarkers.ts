@@ -27,7 +27,7 @@
 import type { AnnDataLite, Json } from '../core/adata.js';
 import { AnalysisError, UsageError } from '../core/errors.js';
 import { columnStrings } from '../core/frame.js';
-import { parallelMap, splitRange, toShared } from '../core/parallel.js';
+import { parallelMap, sharedWhen, splitRange } from '../core/parallel.js';
 import { rowBlocks, threadsFor } from '../core/rowBlocks.js';
 import { type CsrMatrix, type Indptr, allocIndptr, nnzOf } from '../core/sparse.js';
 import { defineStep } from '../core/step.js';
@@ -93,11 +93,6 @@ const N_BLOCKS = 64;
 /** The kernels' module (workers import it by URL). */
 const KERNEL_URL = new URL(import.meta.url.endsWith('.ts') ? './markerStatsKernel.ts' : './markerStatsKernel.js', import.meta.url).href;
 
-/** A typed array in shared memory when workers read it (no copy when it already is). */
-function sharedIf<T extends Float32Array | Float64Array | Int32Array | Uint32Array>(a: T, shared: boolean): T {
-  return shared && !(a.buffer instanceof SharedArrayBuffer) ? toShared(a) : a;
-}
-
 /**
  * Where each gene block begins in every row of a CSR (see `geneBlockStarts`), computed over fixed
  * row blocks in workers: (nBlocks + 1) offsets per row, block-major; and the entries of each gene.
@@ -109,8 +104,8 @@ async function geneBlockStartsOf(x: CsrMatrix, blocks: Int32Array, shared: boole
   for (let b = 0; b < nBlocks; b++) blockEnds[b] = blocks[2 * b + 1];
   const starts = allocIndptr((nBlocks + 1) * x.nRows, nnz);
   const rows = rowBlocks(x.nRows, nnz);
-  const indptr = sharedIf(x.indptr, shared);
-  const indices = sharedIf(x.indices, shared);
+  const indptr = sharedWhen(x.indptr, shared);
+  const indices = sharedWhen(x.indices, shared);
   const tasks: unknown[][] = [];
   for (let r = 0; r < rows.length; r += 2) tasks.push([indptr, indices, x.nCols, blockEnds, starts, x.nRows, rows[r], rows[r + 1]]);
   const counts = await parallelMap<Float64Array>(KERNEL_URL, 'geneBlockStarts', tasks, threadsFor(threads, nnz));
@@ -148,15 +143,15 @@ export async function computeMarkerStats(
   }
   const useWorkers = threads > 1;
   const nGenes = x.nCols;
-  const codesArg = sharedIf(codes, useWorkers);
+  const codesArg = sharedWhen(codes, useWorkers);
   const blocks = splitRange(nGenes, N_BLOCKS);
   const nBlocks = blocks.length / 2;
   let parts: Float64Array[][];
   if ('format' in x && x.format === 'csr') {
     // Each task transposes its own genes from the CSR (only a block's worth of a second copy per
     // thread is alive at a time), reading each row's part of the block from `starts`.
-    const indices = sharedIf(x.indices, useWorkers);
-    const data = sharedIf(x.data, useWorkers);
+    const indices = sharedWhen(x.indices, useWorkers);
+    const data = sharedWhen(x.data, useWorkers);
     const { starts, perGene } = await geneBlockStartsOf(x, blocks, useWorkers, threads);
     const offsets: Float64Array[] = [];
     let maxEntries = 0;
@@ -178,9 +173,9 @@ export async function computeMarkerStats(
     }
     parts = await parallelMap<Float64Array[]>(KERNEL_URL, 'markerStatsCsrBlock', tasks, threads);
   } else {
-    const indptr = sharedIf(x.indptr, useWorkers);
-    const indices = sharedIf(x.indices, useWorkers);
-    const data = sharedIf(x.data, useWorkers);
+    const indptr = sharedWhen(x.indptr, useWorkers);
+    const indices = sharedWhen(x.indices, useWorkers);
+    const data = sharedWhen(x.data, useWorkers);
     const tasks: unknown[][] = [];
     for (let b = 0; b < nBlocks; b++) tasks.push([indptr, indices, data, codesArg, nGroups, pairwise, blocks[2 * b], blocks[2 * b + 1], test]);
     parts = await parallelMap<Float64Array[]>(KERNEL_URL, 'markerStatsBlock', tasks, threads);

@@ -15,7 +15,7 @@
  */
 import type { DenseMatrix } from '../core/dense.js';
 import type { Rng } from '../core/rng.js';
-import { toShared } from '../core/parallel.js';
+import { sharedWhen } from '../core/parallel.js';
 import { denseMul } from '../linalg/denseMul.js';
 import { denseTransMul } from '../linalg/denseTransMul.js';
 import { orthonormalizeColumns } from '../linalg/orthonormalizeColumns.js';
@@ -72,9 +72,7 @@ export async function randomizedSvd(input: DenseMatrix, k: number, rng: Rng, opt
   const n = input.nRows, p = input.nCols;
   const threads = options.threads ?? 1;
   // Workers read A from shared memory: copy it there once, not once per product.
-  const a: DenseMatrix = threads > 1 && !(input.data.buffer instanceof SharedArrayBuffer)
-    ? { nRows: n, nCols: p, data: toShared(input.data) }
-    : input;
+  const a: DenseMatrix = { nRows: n, nCols: p, data: sharedWhen(input.data, threads > 1) };
   const m = options.colMeans ?? null;
   const kk = Math.min(k, n, p);
   const l = Math.min(kk + (options.oversampling ?? 10), n, p);
