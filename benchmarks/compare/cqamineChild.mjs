@@ -5,7 +5,8 @@
  * Steps (wall-clock seconds of each library call, compiled code from dist/):
  *   read       readSampleSheet + loadLots (all lots merged, CSR cells x genes)
  *   qc         computeQcMetrics + filterCells (per-lot 3-MAD outliers, >= 200 genes; cells marked) +
- *              filterGenesOfCells (>= 3 of the passing cells; one copy keeps those cells and genes, as `run`)
+ *              filterGenesOfCells (>= 3 of the passing cells; those cells and genes written over the
+ *              unfiltered counts, as `run`)
  *   normalize  logNormalize (total 1e4, log1p)
  *   hvg        selectHvgs (Seurat vst, 2,000 genes)
  *   pca        scaleData (z, clip 10) + 50 PCs (runPca when it exists, else randomizedSvd on the scaled HVGs)
@@ -78,12 +79,13 @@ const cellsIn = a.nObs;
 const genesIn = a.nVars;
 
 a = await timed('qc', async () => {
-  // As `cqamine run`: cells are marked, then one copy keeps the passing cells and detected genes.
+  // As `cqamine run`: cells are marked, then the passing cells and detected genes are written over
+  // the unfiltered counts, which nothing reads again.
   const b = await filterCells(await computeQcMetrics(a, {}, ctx), { subset: false }, ctx);
   const passed = b.obs.require('passed_qc').values;
   const rows = new Int32Array(passed.reduce((n, v) => n + v, 0));
   for (let i = 0, t = 0; i < passed.length; i++) if (passed[i]) rows[t++] = i;
-  return filterGenesOfCells(b, rows, {}, ctx, geneSumsOfVar(b));
+  return filterGenesOfCells(b, rows, {}, ctx, { allCells: geneSumsOfVar(b), inPlace: true });
 });
 a = await timed('normalize', () => logNormalize(a, {}, ctx));
 a = await timed('hvg', () => selectHvgs(a, { nTopGenes: 2000 }, ctx));

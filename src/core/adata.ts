@@ -6,9 +6,9 @@
 import type { CsrMatrix } from './sparse.js';
 import type { DenseMatrix } from './dense.js';
 import { Frame } from './frame.js';
-import { headRows, headRowsSharing, isIdentitySelection, isLargePrefixSelection, subsetCols, subsetColsSharing, subsetRows, subsetRowsSharing } from './sparse.js';
+import { headRows, headRowsSharing, isIdentitySelection, isLargePrefixSelection, nnzOf, subsetCols, subsetColsSharing, subsetRows, subsetRowsSharing } from './sparse.js';
 import { headDenseRows, subsetDenseRows } from './dense.js';
-import { isIncreasing, subsetCsrParallel, subsetValuesParallel } from './subsetCsr.js';
+import { isIncreasing, subsetCsrInPlace, subsetCsrParallel, subsetValuesParallel } from './subsetCsr.js';
 
 /** JSON-like values stored in `uns`; typed arrays are allowed so they write as HDF5 datasets. */
 export type Json =
@@ -163,6 +163,25 @@ export class AnnDataLite {
   }
 
   /**
+   * {@link subset} written over this object's own X (see `subsetCsrInPlace`), for a caller that owns
+   * it and drops this object: `rows` must start with an increasing run. The result keeps X's whole
+   * buffers, so a selection of under half the entries is copied instead (as is one beside layers
+   * other than X itself, which would be overwritten with it, or genes out of order).
+   */
+  async subsetInPlace(rows: ArrayLike<number> | null, cols: ArrayLike<number> | null, threads: number): Promise<AnnDataLite> {
+    const rowSel = rows === null || isIdentitySelection(rows, this.nObs) ? null : rows;
+    const colSel = cols === null || isIdentitySelection(cols, this.nVars) ? null : cols;
+    const onlyX = Object.values(this.layers).every((m) => m === this.X);
+    if (!onlyX || (rowSel !== null && 2 * entriesOfRows(this.X, rowSel) < nnzOf(this.X)) || (colSel !== null && !isIncreasing(colSel)) || (colSel === null && (rowSel === null || isLargePrefixSelection(rowSel, this.X)))) {
+      return this.subset(rows, cols, threads);
+    }
+    const X = await subsetCsrInPlace(this.X, rowSel, colSel, threads);
+    const layers: Record<string, CsrMatrix> = {};
+    for (const k of Object.keys(this.layers)) layers[k] = X;
+    return this.assemble(rowSel, colSel, X, layers);
+  }
+
+  /**
    * The object for new matrices X and layers cut by `rows` / `cols` (null = unchanged): obs, obsm
    * and var, varm follow the selections; obsp is dropped when cells change.
    */
@@ -207,6 +226,13 @@ export class AnnDataLite {
       if (m.nRows !== nRows || m.nCols !== nRows) throw new Error(`obsp '${k}' is ${m.nRows} x ${m.nCols}, expected ${nRows} x ${nRows}`);
     }
   }
+}
+
+/** Stored entries of the rows `rows` of `m`. */
+function entriesOfRows(m: CsrMatrix, rows: ArrayLike<number>): number {
+  let n = 0;
+  for (let t = 0; t < rows.length; t++) n += m.indptr[rows[t] + 1] - m.indptr[rows[t]];
+  return n;
 }
 
 /** An empty frame for `n` rows named by `index`. */

@@ -223,11 +223,10 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   // 5. QC-passed cells of every condition (pool first), normalized together (per-cell scaling, so
   // pooling and the choice of condition do not change it).
   // The gene filter counts over these cells (from qc_metrics' per-gene sums over all cells, less
-  // the others'), and one copy keeps both the cells and the genes.
+  // the others'), and the kept cells and genes are written over the full counts, which nothing reads
+  // again: from here `all` serves only its obs (cells.tsv).
   const allCellSums = geneSumsOfVar(all);
-  let cells = withoutUnusedLots(await timed('filter_genes', () => filterGenesOfCells(all, passedRows, config.filter_genes, ctx, allCellSums)));
-  // From here `all` serves only its obs (cells.tsv): drop its matrix so the full counts are not
-  // held beside the QC-passed copy (peak memory).
+  let cells = withoutUnusedLots(await timed('filter_genes', () => filterGenesOfCells(all, passedRows, config.filter_genes, ctx, { allCells: allCellSums, inPlace: true })));
   all = all.with({ X: emptyCsr(all.nObs, all.nVars), layers: {} });
   cells = await timed('log_normalize', () => logNormalize(cells, config.log_normalize, ctx));
   const analysedInCells = whichNonZero(Uint8Array.from(passedRows, (i) => inAnalysis[i]));

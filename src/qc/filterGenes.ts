@@ -117,7 +117,7 @@ function geneFilter(nCells: Float64Array, totalCounts: Float64Array, p: FilterGe
  * The step's body: the gene filter over the cells `rows` (null = all), then one copy that keeps
  * those cells (in that order) and the passing genes; var gets `n_cells`, `total_counts` of the kept cells.
  */
-async function keepCellsAndGenes(adata: AnnDataLite, rows: Int32Array | null, allCells: GeneSums | null, p: FilterGenesParams, ctx: StepContext): Promise<AnnDataLite> {
+async function keepCellsAndGenes(adata: AnnDataLite, rows: Int32Array | null, allCells: GeneSums | null, p: FilterGenesParams, ctx: StepContext, inPlace = false): Promise<AnnDataLite> {
   const counts = adata.layers.counts ?? adata.X;
   const r = rows && allCells ? await filterGenesFromTotals(counts, rows, allCells, p, ctx.threads) : await filterGenesParallel(counts, rows, p, ctx.threads);
   let kept = 0;
@@ -127,7 +127,7 @@ async function keepCellsAndGenes(adata: AnnDataLite, rows: Int32Array | null, al
   for (let j = 0, t = 0; j < r.keep.length; j++) if (r.keep[j]) cols[t++] = j;
   ctx.log.info({ genesIn: adata.nVars, genesKept: kept }, 'gene filter');
   const withCols = adata.with({ var: adata.var.withNumeric('n_cells', r.nCells).withNumeric('total_counts', r.totalCounts) });
-  return withCols.subset(rows, cols, ctx.threads);
+  return inPlace ? withCols.subsetInPlace(rows, cols, ctx.threads) : withCols.subset(rows, cols, ctx.threads);
 }
 
 /** Name, defaults and checks shared by {@link filterGenes} and {@link filterGenesOfCells}. */
@@ -149,19 +149,31 @@ export const filterGenes = defineStep<FilterGenesParams>({
   run: (adata, p, ctx) => keepCellsAndGenes(adata, null, null, p, ctx),
 });
 
+/** Options of {@link filterGenesOfCells}. */
+export interface CellsAndGenesOptions {
+  /**
+   * The per-gene sums over every cell of `adata` (var `n_cells`, `total_counts` of computeQcMetrics
+   * on the same counts), when at hand: the sums over `rows` are then found from the other cells
+   * alone (see {@link filterGenesFromTotals}).
+   */
+  allCells?: GeneSums | null;
+  /**
+   * Write the kept cells and genes over `adata`'s own counts (`AnnDataLite.subsetInPlace`) instead of
+   * copying them: for a caller that drops `adata` afterwards and never reads its X again.
+   */
+  inPlace?: boolean;
+}
+
 /**
  * Step `filter_genes` on the cells `rows` of `adata` (e.g. those that passed `filter_cells` with
  * `subset: false`, in the order the analysis stores them): equal to `filterGenes(adata.subsetObs(rows))`
- * but with one copy of the counts instead of two, and no intermediate matrix.
- * @param allCells - the per-gene sums over every cell of `adata` (var `n_cells`, `total_counts` of
- *   computeQcMetrics on the same counts), when at hand: the sums over `rows` are then found from the
- *   other cells alone (see {@link filterGenesFromTotals})
- * @example await filterGenesOfCells(marked, passedRows, { minCells: 3 }, ctx);
+ * but with one copy of the counts instead of two (or none, `inPlace`), and no intermediate matrix.
+ * @example await filterGenesOfCells(marked, passedRows, { minCells: 3 }, ctx, { allCells: geneSumsOfVar(marked) });
  */
-export function filterGenesOfCells(adata: AnnDataLite, rows: Int32Array, params: Partial<FilterGenesParams> = {}, rc: RunContext = {}, allCells: GeneSums | null = null): Promise<AnnDataLite> {
+export function filterGenesOfCells(adata: AnnDataLite, rows: Int32Array, params: Partial<FilterGenesParams> = {}, rc: RunContext = {}, options: CellsAndGenesOptions = {}): Promise<AnnDataLite> {
   const step = defineStep<FilterGenesParams>({
     ...FILTER_GENES_STEP,
-    run: (a, p, ctx) => keepCellsAndGenes(a, rows, allCells, p, ctx),
+    run: (a, p, ctx) => keepCellsAndGenes(a, rows, options.allCells ?? null, p, ctx, options.inPlace ?? false),
   });
   return step(adata, params, rc);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/core/rng.js';
 import { ROW_BLOCK_ENTRIES } from '../../../src/core/rowBlocks.js';
 import { allocIndices, allocIndptr, allocValues, csrFromDense, subsetCols, subsetRows, toDenseArray, type CsrMatrix } from '../../../src/core/sparse.js';
-import { subsetCsrParallel, subsetValuesParallel } from '../../../src/core/subsetCsr.js';
+import { subsetCsrInPlace, subsetCsrParallel, subsetValuesParallel } from '../../../src/core/subsetCsr.js';
 import { AnnDataLite } from '../../../src/core/adata.js';
 import { Frame } from '../../../src/core/frame.js';
 
@@ -25,6 +25,11 @@ function bigSparse(): CsrMatrix {
   indices.set(cols.subarray(0, nnz));
   data.set(vals.subarray(0, nnz));
   return { format: 'csr', nRows, nCols, indptr, indices, data };
+}
+
+/** A copy of `m` whose arrays the test may overwrite. */
+function own(m: CsrMatrix): CsrMatrix {
+  return { ...m, indptr: m.indptr.slice(), indices: m.indices.slice(), data: m.data.slice() };
 }
 
 function same(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
@@ -77,6 +82,50 @@ describe('subsetCsrParallel', () => {
 
   it('rejects columns out of order', async () => {
     await expect(subsetCsrParallel(x, null, [3, 1], 1)).rejects.toThrow(/increasing/);
+  });
+});
+
+describe('subsetCsrInPlace', () => {
+  const x = bigSparse();
+  const rows = Int32Array.from({ length: x.nRows }, (_, i) => i).filter((i) => i % 7 !== 0);
+  // Pool first, as `run` stores the cells: an increasing run (odd cells), then the even cells,
+  // which lie between them in the source and must be set aside before the run moves over them.
+  const poolFirst = Int32Array.from([...rows.filter((i) => i % 2 === 1), ...rows.filter((i) => i % 2 === 0)]);
+  const cols = Int32Array.from({ length: x.nCols }, (_, j) => j).filter((j) => j % 5 !== 0);
+
+  it('gives the entries subsetCsrParallel copies, written over the source arrays', async () => {
+    const cases: [Int32Array | null, Int32Array | null][] = [[poolFirst, cols], [poolFirst, null], [rows, cols], [rows, null], [null, cols], [Int32Array.of(8999, 3, 2), cols]];
+    for (const [r, c] of cases) {
+      const expected = await subsetCsrParallel(x, r, c, 1);
+      for (const threads of r === poolFirst && c === cols ? [1, 2] : [2]) {
+        const source = own(x);
+        const y = await subsetCsrInPlace(source, r, c, threads);
+        expect(y.data.buffer).toBe(source.data.buffer);
+        expect(y.indices.buffer).toBe(source.indices.buffer);
+        expect([y.nRows, y.nCols]).toEqual([expected.nRows, expected.nCols]);
+        expect(same(y.indptr, expected.indptr)).toBe(true);
+        expect(same(y.indices, expected.indices)).toBe(true);
+        expect(same(y.data, expected.data)).toBe(true);
+      }
+    }
+  });
+
+  it('AnnDataLite.subsetInPlace writes over an X it alone holds, and copies beside other layers', async () => {
+    const n = x.nRows, names = (k: number, p: string): string[] => Array.from({ length: k }, (_, i) => `${p}${i}`);
+    const expected = await subsetCsrParallel(x, poolFirst, cols, 2);
+    const counts = own(x);
+    const owned = new AnnDataLite({ X: counts, layers: { counts }, obs: new Frame(names(n, 'c')), var: new Frame(names(x.nCols, 'g')) });
+    const out = await owned.subsetInPlace(poolFirst, cols, 2);
+    expect(out.X.data.buffer).toBe(counts.data.buffer);
+    expect(out.layers.counts).toBe(out.X);
+    expect(same(out.X.data, expected.data)).toBe(true);
+    expect(out.obsNames[0]).toBe('c1');
+    const logged: CsrMatrix = { ...x, data: times2(x.data) };
+    const withLog = new AnnDataLite({ X: logged, layers: { counts: x }, obs: new Frame(names(n, 'c')), var: new Frame(names(x.nCols, 'g')) });
+    const copied = await withLog.subsetInPlace(poolFirst, cols, 2);
+    expect(copied.X.data.buffer).not.toBe(logged.data.buffer);
+    expect(same(copied.layers.counts.data, expected.data)).toBe(true);
+    expect(same(x.data, bigSparse().data)).toBe(true);
   });
 });
 

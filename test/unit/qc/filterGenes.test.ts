@@ -54,7 +54,7 @@ describe('filterGenes', () => {
     const direct = filterGenesKernel(x, { minCells: 3, minCounts: 0 });
     const allRows = await filterGenesFromTotals(x, Int32Array.of(3, 2, 1, 0), all, { minCells: 3, minCounts: 0 }, 1);
     expect([...allRows.totalCounts]).toEqual([...direct.totalCounts]);
-    const withTotals = await filterGenesOfCells(qc, Int32Array.of(0, 2, 3), { minCells: 3 }, {}, all);
+    const withTotals = await filterGenesOfCells(qc, Int32Array.of(0, 2, 3), { minCells: 3 }, {}, { allCells: all });
     expect(withTotals.varNames).toEqual(['g2']);
   });
 });
