@@ -164,17 +164,18 @@ export class AnnDataLite {
 
   /**
    * {@link subset} written over this object's own X (see `subsetCsrInPlace`), for a caller that owns
-   * it and drops this object: `rows` must start with an increasing run. The result keeps X's whole
-   * buffers, so a selection of under half the entries is copied instead (as is one beside layers
-   * other than X itself, which would be overwritten with it, or genes out of order).
+   * it and drops this object. It falls back to `subset` where that copies nothing (all cells, or a
+   * large leading block, of all genes), where other layers would be overwritten with X, for genes
+   * out of order, and for a selection of under half the entries (the result keeps X's whole buffers).
    */
   async subsetInPlace(rows: ArrayLike<number> | null, cols: ArrayLike<number> | null, threads: number): Promise<AnnDataLite> {
     const rowSel = rows === null || isIdentitySelection(rows, this.nObs) ? null : rows;
     const colSel = cols === null || isIdentitySelection(cols, this.nVars) ? null : cols;
-    const onlyX = Object.values(this.layers).every((m) => m === this.X);
-    if (!onlyX || (rowSel !== null && 2 * entriesOfRows(this.X, rowSel) < nnzOf(this.X)) || (colSel !== null && !isIncreasing(colSel)) || (colSel === null && (rowSel === null || isLargePrefixSelection(rowSel, this.X)))) {
-      return this.subset(rows, cols, threads);
-    }
+    const viewsOnly = colSel === null && (rowSel === null || isLargePrefixSelection(rowSel, this.X));
+    const otherLayers = Object.values(this.layers).some((m) => m !== this.X);
+    const unordered = colSel !== null && !isIncreasing(colSel);
+    const small = rowSel !== null && 2 * entriesOfRows(this.X, rowSel) < nnzOf(this.X);
+    if (viewsOnly || otherLayers || unordered || small) return this.subset(rows, cols, threads);
     const X = await subsetCsrInPlace(this.X, rowSel, colSel, threads);
     const layers: Record<string, CsrMatrix> = {};
     for (const k of Object.keys(this.layers)) layers[k] = X;

@@ -114,8 +114,9 @@ function geneFilter(nCells: Float64Array, totalCounts: Float64Array, p: FilterGe
 }
 
 /**
- * The step's body: the gene filter over the cells `rows` (null = all), then one copy that keeps
- * those cells (in that order) and the passing genes; var gets `n_cells`, `total_counts` of the kept cells.
+ * The step's body: the gene filter over the cells `rows` (null = all), then one copy (or with
+ * `inPlace` a move within `adata`'s own counts) that keeps those cells (in that order) and the
+ * passing genes; var gets `n_cells`, `total_counts` of the kept cells.
  */
 async function keepCellsAndGenes(adata: AnnDataLite, rows: Int32Array | null, allCells: GeneSums | null, p: FilterGenesParams, ctx: StepContext, inPlace = false): Promise<AnnDataLite> {
   const counts = adata.layers.counts ?? adata.X;

@@ -42,6 +42,21 @@ describe('filterGenes', () => {
     expect(oneCopy.var.require('total_counts')).toEqual(twoCopies.var.require('total_counts'));
   });
 
+  it('in place: the same cells, genes and counts as the copy, written over the input counts', async () => {
+    // Cells 3, 0, 1 (pool-first order, cell 3 set aside first) and genes 0, 2 (gene 1 in 1 of them).
+    const rows = Int32Array.of(3, 0, 1);
+    const copy = await filterGenesOfCells(new AnnDataLite({ X: x, obs: new Frame(['a', 'b', 'c', 'd']), var: new Frame(['g0', 'g1', 'g2']) }), rows, { minCells: 2 });
+    const own = csrFromDense(4, 3, [...toDenseArray(x)]);
+    const adata = new AnnDataLite({ X: own, layers: { counts: own }, obs: new Frame(['a', 'b', 'c', 'd']), var: new Frame(['g0', 'g1', 'g2']) });
+    const moved = await filterGenesOfCells(adata, rows, { minCells: 2 }, {}, { inPlace: true });
+    expect(moved.X.data.buffer).toBe(own.data.buffer);
+    expect(moved.layers.counts).toBe(moved.X);
+    expect(moved.obsNames).toEqual(['d', 'a', 'b']);
+    expect(moved.varNames).toEqual(copy.varNames);
+    expect([...toDenseArray(moved.X)]).toEqual([0, 1, 1, 1, 2, 1]);
+    expect([...toDenseArray(moved.X)]).toEqual([...toDenseArray(copy.X)]);
+  });
+
   it('finds the sums over most cells from the totals of all cells less the others', async () => {
     const qc = await computeQcMetrics(new AnnDataLite({ X: x, obs: new Frame(['a', 'b', 'c', 'd']), var: new Frame(['g0', 'g1', 'g2']) }));
     const all = geneSumsOfVar(qc)!;
