@@ -12,8 +12,101 @@
 import type { CsrMatrix } from '../core/sparse.js';
 import { allocIndices, allocIndptr, allocValues } from '../core/sparse.js';
 
+/** The reverse kNN lists: for each cell m, the cells whose list contains m (A^T in CSR). */
+export interface ReverseLists {
+  revPtr: Int32Array;
+  rev: Int32Array;
+}
+
+/** {@link ReverseLists} of row-major `n x k` kNN lists, each cell's lister in increasing order. */
+export function reverseLists(indices: Int32Array, n: number, k: number): ReverseLists {
+  if (indices.length !== n * k) throw new Error(`indices has length ${indices.length}, expected n*k = ${n * k}`);
+  const revPtr = new Int32Array(n + 1);
+  for (let t = 0; t < indices.length; t++) revPtr[indices[t] + 1]++;
+  for (let m = 0; m < n; m++) revPtr[m + 1] += revPtr[m];
+  const cursor = revPtr.slice(0, n);
+  const rev = new Int32Array(indices.length);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < k; t++) rev[cursor[indices[i * k + t]]++] = i;
+  }
+  return { revPtr, rev };
+}
+
+/** Rows [r0, r1) of the SNN graph: entries per row, then their columns (sorted) and Jaccard values. */
+export interface SnnRows {
+  r0: number;
+  r1: number;
+  lengths: Int32Array;
+  cols: Int32Array;
+  data: Float32Array;
+}
+
 /**
- * Builds the pruned Jaccard SNN graph from kNN lists.
+ * Worker kernel: rows [r0, r1) of the pruned Jaccard SNN graph. Every row depends only on the kNN
+ * and reverse lists, so blocks of rows build independently and concatenate to the same graph.
+ */
+export function snnRows(indices: Int32Array, revPtr: Int32Array, rev: Int32Array, n: number, k: number, prune: number, r0: number, r1: number): SnnRows {
+  const shared = new Int32Array(n);
+  const touched = new Int32Array(n);
+  const lengths = new Int32Array(r1 - r0);
+  // Kept cells of each row, sorted (CSR's increasing column order), appended to buffers that grow
+  // by doubling and are trimmed once at the end.
+  let cols = new Int32Array(Math.max(16, 2 * (r1 - r0) * k));
+  let data = new Float32Array(cols.length);
+  let pos = 0;
+  const twoK = 2 * k;
+  for (let i = r0; i < r1; i++) {
+    const nt = countShared(indices, k, i, revPtr, rev, shared, touched);
+    let nk = 0;
+    for (let t = 0; t < nt; t++) {
+      const j = touched[t];
+      const sv = shared[j];
+      if (sv / (twoK - sv) >= prune) touched[nk++] = j;
+      else shared[j] = 0;
+    }
+    touched.subarray(0, nk).sort();
+    if (pos + nk > cols.length) {
+      const grown = Math.max(2 * cols.length, pos + nk);
+      const c = new Int32Array(grown);
+      c.set(cols.subarray(0, pos));
+      const d = new Float32Array(grown);
+      d.set(data.subarray(0, pos));
+      cols = c;
+      data = d;
+    }
+    for (let t = 0; t < nk; t++) {
+      const j = touched[t];
+      const sv = shared[j];
+      shared[j] = 0;
+      cols[pos] = j;
+      data[pos] = sv / (twoK - sv);
+      pos++;
+    }
+    lengths[i - r0] = nk;
+  }
+  return { r0, r1, lengths, cols: cols.slice(0, pos), data: data.slice(0, pos) };
+}
+
+/** The n x n SNN graph from its row blocks, in row order. */
+export function assembleSnnRows(blocks: readonly SnnRows[], n: number): CsrMatrix {
+  let nnz = 0;
+  for (const b of blocks) nnz += b.cols.length;
+  const indptr = allocIndptr(n + 1, nnz);
+  const cols = allocIndices(nnz);
+  const data = allocValues(nnz);
+  let pos = 0;
+  for (const b of blocks) {
+    for (let i = b.r0; i < b.r1; i++) indptr[i + 1] = indptr[i] + b.lengths[i - b.r0];
+    cols.set(b.cols, pos);
+    data.set(b.data, pos);
+    pos += b.cols.length;
+  }
+  return { format: 'csr', nRows: n, nCols: n, indptr, indices: cols, data };
+}
+
+/**
+ * Builds the pruned Jaccard SNN graph from kNN lists (on this thread; see computeNeighborGraphs
+ * for the version over row blocks in workers).
  *
  * @param indices row-major `n x k` neighbour indices (each row a set: no repeated index).
  * @param n number of cells.
@@ -24,61 +117,8 @@ import { allocIndices, allocIndptr, allocValues } from '../core/sparse.js';
  * const snn = buildSnnGraph(knn.indices, knn.nRows, knn.k);
  */
 export function buildSnnGraph(indices: Int32Array, n: number, k: number, prune = 1 / 15): CsrMatrix {
-  if (indices.length !== n * k) throw new Error(`indices has length ${indices.length}, expected n*k = ${n * k}`);
-  // Reverse lists: revPtr/rev hold, for each cell m, the cells whose kNN contains m (A^T in CSR).
-  const revPtr = new Int32Array(n + 1);
-  for (let t = 0; t < indices.length; t++) revPtr[indices[t] + 1]++;
-  for (let m = 0; m < n; m++) revPtr[m + 1] += revPtr[m];
-  const cursor = revPtr.slice(0, n);
-  const rev = new Int32Array(indices.length);
-  for (let i = 0; i < n; i++) {
-    for (let t = 0; t < k; t++) rev[cursor[indices[i * k + t]]++] = i;
-  }
-  // One pass: each row's kept cells are sorted (CSR's increasing column order) and appended to
-  // buffers that grow by doubling, then copied once into exact-size storage.
-  const shared = new Int32Array(n);
-  const touched = new Int32Array(n);
-  const rowEnd = new Float64Array(n);
-  let bufCols = new Int32Array(Math.max(16, 2 * n * k));
-  let bufData = new Float32Array(bufCols.length);
-  let pos = 0;
-  const twoK = 2 * k;
-  for (let i = 0; i < n; i++) {
-    const nt = countShared(indices, k, i, revPtr, rev, shared, touched);
-    let nk = 0;
-    for (let t = 0; t < nt; t++) {
-      const j = touched[t];
-      const sv = shared[j];
-      if (sv / (twoK - sv) >= prune) touched[nk++] = j;
-      else shared[j] = 0;
-    }
-    touched.subarray(0, nk).sort();
-    if (pos + nk > bufCols.length) {
-      const grown = Math.max(2 * bufCols.length, pos + nk);
-      const c = new Int32Array(grown);
-      c.set(bufCols.subarray(0, pos));
-      const d = new Float32Array(grown);
-      d.set(bufData.subarray(0, pos));
-      bufCols = c;
-      bufData = d;
-    }
-    for (let t = 0; t < nk; t++) {
-      const j = touched[t];
-      const sv = shared[j];
-      shared[j] = 0;
-      bufCols[pos] = j;
-      bufData[pos] = sv / (twoK - sv);
-      pos++;
-    }
-    rowEnd[i] = pos;
-  }
-  const indptr = allocIndptr(n + 1, pos);
-  for (let i = 0; i < n; i++) indptr[i + 1] = rowEnd[i];
-  const cols = allocIndices(pos);
-  cols.set(bufCols.subarray(0, pos));
-  const data = allocValues(pos);
-  data.set(bufData.subarray(0, pos));
-  return { format: 'csr', nRows: n, nCols: n, indptr, indices: cols, data };
+  const { revPtr, rev } = reverseLists(indices, n, k);
+  return assembleSnnRows([snnRows(indices, revPtr, rev, n, k, prune, 0, n)], n);
 }
 
 /** Fills `shared[j]` with |N(i) ∩ N(j)| for every j sharing a neighbour with i; returns how many j. */
