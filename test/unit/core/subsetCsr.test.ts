@@ -44,14 +44,16 @@ function times2(a: Float32Array): Float32Array {
   return out;
 }
 
-describe('subsetCsrParallel', () => {
-  const x = bigSparse();
-  // Every 7th cell dropped and the rest stored in a new order (pool first, as `run` does); genes
-  // divisible by 5 dropped (about a fifth of the entries, scattered over every row).
-  const rows = Int32Array.from({ length: x.nRows }, (_, i) => i).filter((i) => i % 7 !== 0);
-  const reordered = Int32Array.from([...rows.filter((i) => i % 2 === 1), ...rows.filter((i) => i % 2 === 0)]);
-  const cols = Int32Array.from({ length: x.nCols }, (_, j) => j).filter((j) => j % 5 !== 0);
+// Every 7th cell dropped and the rest stored pool first, as `run` does: an increasing run (odd
+// cells), then the even cells, which lie between them in the source (subsetCsrInPlace must set them
+// aside before the run moves over them). Genes divisible by 5 dropped (about a fifth of the entries,
+// scattered over every row).
+const x = bigSparse();
+const rows = Int32Array.from({ length: x.nRows }, (_, i) => i).filter((i) => i % 7 !== 0);
+const reordered = Int32Array.from([...rows.filter((i) => i % 2 === 1), ...rows.filter((i) => i % 2 === 0)]);
+const cols = Int32Array.from({ length: x.nCols }, (_, j) => j).filter((j) => j % 5 !== 0);
 
+describe('subsetCsrParallel', () => {
   it('equals the serial row then column subset, with 1 and 2 threads', async () => {
     expect(x.data.length).toBeGreaterThan(2 * ROW_BLOCK_ENTRIES);
     const serial = subsetCols(subsetRows(x, reordered), cols);
@@ -86,12 +88,7 @@ describe('subsetCsrParallel', () => {
 });
 
 describe('subsetCsrInPlace', () => {
-  const x = bigSparse();
-  const rows = Int32Array.from({ length: x.nRows }, (_, i) => i).filter((i) => i % 7 !== 0);
-  // Pool first, as `run` stores the cells: an increasing run (odd cells), then the even cells,
-  // which lie between them in the source and must be set aside before the run moves over them.
-  const poolFirst = Int32Array.from([...rows.filter((i) => i % 2 === 1), ...rows.filter((i) => i % 2 === 0)]);
-  const cols = Int32Array.from({ length: x.nCols }, (_, j) => j).filter((j) => j % 5 !== 0);
+  const poolFirst = reordered;
 
   it('gives the entries subsetCsrParallel copies, written over the source arrays', async () => {
     const cases: [Int32Array | null, Int32Array | null][] = [[poolFirst, cols], [poolFirst, null], [rows, cols], [rows, null], [null, cols], [Int32Array.of(8999, 3, 2), cols]];
