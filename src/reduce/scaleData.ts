@@ -7,10 +7,11 @@
  * Memory: the output is dense Float32 nObs x nGenes, cell-major: 200k cells x 2,000 HVGs x 4 B
  * = 1.6 GB. It is allocated on a SharedArrayBuffer so PCA worker threads read it without a copy.
  *
- * Threads: the step runs the second pass (squared deviations) and the third (scaled rows) over
- * fixed blocks of rows in workers (reading X when it is in shared memory, else a shared copy of the
- * HVG entries gathered in the first pass); partial sums are added in block order, so the bits are
- * the same for any thread count and equal to {@link scaleDataKernel}'s.
+ * Threads: the step runs its three passes (gene sums, squared deviations, scaled rows) over fixed
+ * blocks of rows in workers, reading X when it is in shared memory; otherwise the first pass runs
+ * on the main thread and also gathers a shared copy of the HVG entries for the other two. Partial
+ * sums are added in block order, so the bits are the same for any thread count and equal to
+ * {@link scaleDataKernel}'s.
  */
 import type { CsrMatrix, Indptr } from '../core/sparse.js';
 import type { DenseMatrix } from '../core/dense.js';
@@ -194,6 +195,30 @@ export function scaleSumSqRows(
 }
 
 /**
+ * Worker kernel: sum and count of the stored entries of rows [i0, i1) per gene slot (the first
+ * pass, one row block; blocks are added in block order for any thread count).
+ * @param colOf - gene slot per column (-1 = not scaled)
+ * @returns [sums, counts], m each
+ */
+export function scaleSumRows(indptr: Indptr, indices: Int32Array, data: Float32Array, colOf: Int32Array, i0: number, i1: number, m: number): Float64Array[] {
+  const sum = new Float64Array(m), nnz = new Float64Array(m);
+  const end = indptr[i1];
+  for (let k = indptr[i0]; k < end; k++) {
+    const t = colOf[indices[k]];
+    if (t >= 0) { sum[t] += data[k]; nnz[t]++; }
+  }
+  return [sum, nnz];
+}
+
+/** Adds a block's [sums, counts] into the totals. */
+function addBlockSums(sum: Float64Array, nnz: Float64Array, part: readonly Float64Array[]): void {
+  for (let t = 0; t < sum.length; t++) {
+    sum[t] += part[0][t];
+    nnz[t] += part[1][t];
+  }
+}
+
+/**
  * Worker kernel: as {@link scaleFillBlock}, reading rows [i0, i1) of a CSR in shared memory directly.
  * @param indptr - CSR row offsets
  * @param indices - CSR column of each entry
@@ -250,7 +275,7 @@ function hvgScratch(x: CsrMatrix, blocks: Int32Array, m: number): HvgRows {
 
 /**
  * Kernel: dense scaled values of columns `genes` (in that order), in the calling thread.
- * Three passes over X: gene sums (CSR order), squared deviations (per row block), scaled rows.
+ * Three passes over X, each by row blocks: gene sums, squared deviations, scaled rows.
  * {@link scaleDataKernelThreaded} gives the same bits with workers.
  * @param x - log-normalized data, cells x genes
  * @param genes - columns to scale
@@ -259,12 +284,9 @@ export function scaleDataKernel(x: CsrMatrix, genes: Int32Array, p: ScaleDataPar
   const n = x.nRows, m = genes.length;
   const colOf = slotOfColumn(x.nCols, genes);
   const { indptr, indices, data } = x;
-  const sum = new Float64Array(m), nnz = new Float64Array(m);
-  for (let k = 0; k < indptr[n]; k++) {
-    const t = colOf[indices[k]];
-    if (t >= 0) { sum[t] += data[k]; nnz[t]++; }
-  }
   const blocks = rowBlocks(n);
+  const sum = new Float64Array(m), nnz = new Float64Array(m);
+  for (let b = 0; b < blocks.length; b += 2) addBlockSums(sum, nnz, scaleSumRows(indptr, indices, data, colOf, blocks[b], blocks[b + 1], m));
   const means = new Float64Array(m);
   for (let t = 0; t < m; t++) means[t] = sum[t] / n;
   const ss = new Float64Array(m);
@@ -295,11 +317,11 @@ function finishScaling(n: number, m: number, means: Float64Array, nnz: Float64Ar
 }
 
 /**
- * {@link scaleDataKernel} with the second and third passes in `threads` workers (same bits). When
- * X lives in shared memory (core/sparse allocates it there) the workers read its row blocks
- * directly. Otherwise the first pass, on the main thread, also copies each row block's HVG
- * entries (slot, value) into shared memory for the workers, which holds them (6 bytes each with
- * up to 65,536 genes) until the scaling ends.
+ * {@link scaleDataKernel} in `threads` workers (same bits). When X lives in shared memory
+ * (core/sparse allocates it there) the workers read its row blocks directly in all three passes.
+ * Otherwise the first pass, on the main thread, also copies each row block's HVG entries (slot,
+ * value) into shared memory for the workers, which holds them (6 bytes each with up to 65,536
+ * genes) until the scaling ends.
  * @param x - log-normalized data, cells x genes
  * @param genes - columns to scale
  * @param threads - worker threads (1 = {@link scaleDataKernel})
@@ -316,15 +338,13 @@ export async function scaleDataKernelThreaded(x: CsrMatrix, genes: Int32Array, p
   if (isShared(x.indptr) && isShared(x.indices) && isShared(x.data)) {
     // X already in shared memory: workers read its rows directly (no copy of the HVG entries).
     const { indptr, indices, data } = x;
-    for (let k = 0; k < indptr[n]; k++) {
-      const t = colOf[indices[k]];
-      if (t >= 0) { sum[t] += data[k]; nnz[t]++; }
-    }
-    const means = new Float64Array(m);
-    for (let t = 0; t < m; t++) means[t] = sum[t] / n;
     const cols = toShared(colOf);
     const ranges: number[][] = [];
     for (let b = 0; b < blocks.length; b += 2) ranges.push([blocks[b], blocks[b + 1]]);
+    const sums = await parallelMap<Float64Array[]>(import.meta.url, 'scaleSumRows', ranges.map(([i0, i1]) => [indptr, indices, data, cols, i0, i1, m]), threads);
+    for (const part of sums) addBlockSums(sum, nnz, part);
+    const means = new Float64Array(m);
+    for (let t = 0; t < m; t++) means[t] = sum[t] / n;
     const parts = await parallelMap<Float64Array>(import.meta.url, 'scaleSumSqRows', ranges.map(([i0, i1]) => [indptr, indices, data, cols, i0, i1, m, means]), threads);
     const ss = new Float64Array(m);
     for (const part of parts) for (let t = 0; t < m; t++) ss[t] += part[t];
@@ -333,9 +353,13 @@ export async function scaleDataKernelThreaded(x: CsrMatrix, genes: Int32Array, p
     return { scaled: { nRows: n, nCols: m, data: out }, means, sds: f.sds };
   }
   const scratch = hvgScratch(x, blocks, m);
-  // Sums in CSR order (rows in order, blocks in order): the same additions as scaleDataKernel's first pass.
+  // Sums per block, added in block order: the same additions as scaleDataKernel's first pass.
   const gathered: HvgRows[] = [];
-  for (let b = 0; b < blocks.length; b += 2) gathered.push(gatherHvgRows(x, colOf, blocks[b], blocks[b + 1], scratch, true, sum, nnz));
+  for (let b = 0; b < blocks.length; b += 2) {
+    const part = [new Float64Array(m), new Float64Array(m)];
+    gathered.push(gatherHvgRows(x, colOf, blocks[b], blocks[b + 1], scratch, true, part[0], part[1]));
+    addBlockSums(sum, nnz, part);
+  }
   const means = new Float64Array(new SharedArrayBuffer(m * 8));
   for (let t = 0; t < m; t++) means[t] = sum[t] / n;
   const parts = await parallelMap<Float64Array>(import.meta.url, 'scaleSumSqBlock', gathered.map((r) => [r.rowPtr, r.slots, r.vals, m, means]), threads);
