@@ -32,8 +32,11 @@ export function compiledModuleUrl(moduleUrl: string): string {
 // The worker body: import the kernel module, run the named function on each task it is sent. A
 // worker's heap barely grows, so it would seldom collect garbage and would keep every shared matrix
 // it was ever sent alive; it collects once it has been idle briefly (not between back-to-back tasks).
+// Modules named in workerData.preload are imported as the worker starts (failures are left to the
+// first task that needs them).
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
+for (const url of (workerData && workerData.preload) || []) import(url).catch(() => {});
 let collect = globalThis.gc;
 if (typeof collect !== 'function') {
   try {
@@ -99,7 +102,8 @@ const busy = new Set<PooledWorker>();
 
 /** Starts a worker, adds it to the pool, and routes its replies and failures to its current task. */
 function newPooledWorker(): PooledWorker {
-  const pw: PooledWorker = { worker: new Worker(WORKER_SOURCE, { eval: true }), current: null, idleTimer: null };
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { preload: preloadUrls() } });
+  const pw: PooledWorker = { worker, current: null, idleTimer: null };
   const fail = (e: Error): void => {
     const at = pool.indexOf(pw);
     if (at >= 0) pool.splice(at, 1);
@@ -121,6 +125,20 @@ function newPooledWorker(): PooledWorker {
   pw.worker.unref();
   pool.push(pw);
   return pw;
+}
+
+/**
+ * Modules every worker imports as it starts: the step module, which every kernel module imports and
+ * which loads the logger (about 45 ms, most of a worker's first task otherwise). Workers start while
+ * the input is read, so this is paid off the critical path. Empty when no compiled code exists.
+ */
+function preloadUrls(): string[] {
+  const own = import.meta.url;
+  try {
+    return [compiledModuleUrl(new URL(own.endsWith('.ts') ? './step.ts' : './step.js', own).href)];
+  } catch {
+    return [];
+  }
 }
 
 /** Takes an idle pooled worker (starting one when none is idle); it stays reserved until released. */
