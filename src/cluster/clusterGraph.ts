@@ -118,6 +118,7 @@ function samePartition(a: Int32Array, b: Int32Array): boolean {
  */
 export const clusterGraph = defineStep<ClusterGraphParams>({
   name: 'cluster',
+  allocatesLittle: () => true,
   defaults: CLUSTER_GRAPH_DEFAULTS,
   validate: (p) => {
     if (p.method !== 'leiden' && p.method !== 'louvain') throw new UsageError(`method must be 'leiden' or 'louvain', got '${p.method}'`);

@@ -121,6 +121,7 @@ function inertiaOf(x: DenseMatrix, dim: number, labels: Int32Array, k: number): 
  */
 export const clusterKmeans = defineStep<ClusterKmeansParams>({
   name: 'kmeans',
+  allocatesLittle: () => true,
   defaults: CLUSTER_KMEANS_DEFAULTS,
   validate: (p) => {
     if (!(Number.isInteger(p.k) && p.k >= 2)) throw new UsageError(`k must be an integer >= 2, got ${p.k}`);

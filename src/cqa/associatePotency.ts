@@ -320,6 +320,7 @@ function potencyInputOf(adata: AnnDataLite, p: AssociatePotencyParams): PotencyI
  */
 export const associatePotency = defineStep<AssociatePotencyParams>({
   name: 'associate_potency',
+  allocatesLittle: () => true,
   defaults: ASSOCIATE_POTENCY_DEFAULTS,
   validate: (p) => {
     if (!(Number.isInteger(p.k) && p.k >= 1)) throw new UsageError(`associate_potency: k must be a positive integer, got ${p.k}`);

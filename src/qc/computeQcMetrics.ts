@@ -163,6 +163,7 @@ export function geneMask(names: readonly string[], prefixes: readonly string[], 
  */
 export const computeQcMetrics = defineStep<QcMetricsParams>({
   name: 'qc_metrics',
+  allocatesLittle: () => true,
   defaults: { mitoPrefixes: ['MT-', 'mt-'], mitoGenes: null, riboPrefixes: ['RPS', 'RPL', 'Rps', 'Rpl'] },
   validate: (p) => {
     if (!Array.isArray(p.mitoPrefixes)) throw new UsageError(`mitoPrefixes must be a list of strings, got ${JSON.stringify(p.mitoPrefixes)}`);

@@ -159,6 +159,7 @@ export function lotCodes(obs: { get(name: string): import('../core/frame.js').Co
  */
 export const filterCells = defineStep<FilterCellsParams>({
   name: 'filter_cells',
+  allocatesLittle: (p) => !p.subset,
   defaults: { minCounts: null, maxCounts: null, minGenes: 200, maxGenes: null, maxPctMito: null, nmads: 3, lotKey: 'lot', subset: true },
   validate: (p) => {
     checkThreshold('minCounts', p.minCounts);
