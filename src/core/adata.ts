@@ -6,7 +6,7 @@
 import type { CsrMatrix } from './sparse.js';
 import type { DenseMatrix } from './dense.js';
 import { Frame } from './frame.js';
-import { headRows, headRowsSharing, isIdentitySelection, isLargePrefixSelection, nnzOf, subsetCols, subsetColsSharing, subsetRows, subsetRowsSharing } from './sparse.js';
+import { entriesOfRows, headRows, headRowsSharing, isIdentitySelection, isLargePrefixSelection, nnzOf, subsetCols, subsetColsSharing, subsetRows, subsetRowsSharing } from './sparse.js';
 import { headDenseRows, subsetDenseRows } from './dense.js';
 import { isIncreasing, subsetCsrInPlace, subsetCsrParallel, subsetValuesParallel } from './subsetCsr.js';
 
@@ -227,13 +227,6 @@ export class AnnDataLite {
       if (m.nRows !== nRows || m.nCols !== nRows) throw new Error(`obsp '${k}' is ${m.nRows} x ${m.nCols}, expected ${nRows} x ${nRows}`);
     }
   }
-}
-
-/** Stored entries of the rows `rows` of `m`. */
-function entriesOfRows(m: CsrMatrix, rows: ArrayLike<number>): number {
-  let n = 0;
-  for (let t = 0; t < rows.length; t++) n += m.indptr[rows[t] + 1] - m.indptr[rows[t]];
-  return n;
 }
 
 /** An empty frame for `n` rows named by `index`. */

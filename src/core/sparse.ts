@@ -57,6 +57,13 @@ export function nnzOf(m: CompressedMatrix): number {
   return m.indptr[m.indptr.length - 1];
 }
 
+/** Stored entries of the rows `rows` of `m`. */
+export function entriesOfRows(m: CsrMatrix, rows: ArrayLike<number>): number {
+  let n = 0;
+  for (let t = 0; t < rows.length; t++) n += m.indptr[rows[t] + 1] - m.indptr[rows[t]];
+  return n;
+}
+
 /**
  * Checks the compressed-matrix invariants (tatami style) and returns a description of the first
  * violation, or null when valid. `where` names the source in the message.

@@ -8,8 +8,11 @@
  * same for any thread count: each entry is copied, never computed.
  *
  * When the caller owns the source and drops it, {@link subsetCsrInPlace} writes the selection over
- * the source's own arrays instead: a memmove through pages already faulted in (93% of 50k cells,
+ * the source's own arrays instead: moves through pages already faulted in (93% of 50k cells,
  * 197 M entries: 0.8-0.9 s instead of 1.5-2.5 s for the copy), and no second matrix in memory.
+ * The moves split over threads too: a memmove by an odd number of 4-byte entries runs at a third
+ * of the speed of an even one here (the CPU's fast string copy wants 8-byte relative alignment),
+ * and half the shifts are odd.
  */
 import { type CsrMatrix, type Indptr, allocIndices, allocIndptr, allocValues, nnzOf } from './sparse.js';
 import { parallelMap } from './parallel.js';
@@ -39,9 +42,11 @@ export async function subsetCsrParallel(m: CsrMatrix, rows: ArrayLike<number> | 
  * `rows` may come in any order: its leading increasing run moves within the arrays, and the rows
  * after it (the pool-first order of `run` puts the cells outside the pool last) are copied aside
  * first and written back behind the run.
- * @param threads - worker threads for dropping columns and for copying the trailing rows aside
+ * @param threads - worker threads for counting and moving the entries and for copying the trailing rows aside
+ * @param parts - stretches of rows moved concurrently (default: one per thread when the arrays are
+ *   shared and large; the result is the same for any value)
  */
-export async function subsetCsrInPlace(m: CsrMatrix, rows: ArrayLike<number> | null, cols: ArrayLike<number> | null, threads: number): Promise<CsrMatrix> {
+export async function subsetCsrInPlace(m: CsrMatrix, rows: ArrayLike<number> | null, cols: ArrayLike<number> | null, threads: number, parts?: number): Promise<CsrMatrix> {
   const rowList = rows === null ? Int32Array.from({ length: m.nRows }, (_, i) => i) : Int32Array.from(rows);
   const nOut = rowList.length;
   const colMap = cols === null ? null : columnMap(m.nCols, cols);
@@ -52,28 +57,17 @@ export async function subsetCsrInPlace(m: CsrMatrix, rows: ArrayLike<number> | n
   const tail = run < nOut ? await subsetCsrParallel(m, rowList.subarray(run), cols, threads) : null;
   const head = rowList.subarray(0, run);
   const lengths = new Float64Array(nOut);
-  if (tail) for (let t = run; t < nOut; t++) lengths[t] = tail.indptr[t - run + 1] - tail.indptr[t - run];
-  let indptr: Indptr;
   if (colMap === null) {
     for (let t = 0; t < run; t++) lengths[t] = m.indptr[head[t] + 1] - m.indptr[head[t]];
-    indptr = indptrOf(lengths);
-    moveRowRuns(m, head, indptr);
   } else {
-    // Two passes: blocks of rows drop their columns within their own stretch of the arrays (in
-    // parallel: the stretches are disjoint), then the compacted blocks move down one after another.
-    const blocks = rowBlocks(run, nnzOf(m));
-    const shared = m.indices.buffer instanceof SharedArrayBuffer && m.data.buffer instanceof SharedArrayBuffer;
-    const tasks: unknown[][] = [];
-    for (let b = 0; b < blocks.length; b += 2) tasks.push([m.indptr, m.indices, m.data, head, colMap, blocks[b], blocks[b + 1]]);
-    // Workers write into the arrays, so they must see them: unshared arrays stay on this thread.
-    const kept = await parallelMap<Float64Array>(import.meta.url, 'dropColumnsWithin', tasks, threadsFor(shared ? threads : 1, nnzOf(m)));
-    for (let b = 0; b < kept.length; b++) lengths.set(kept[b], blocks[2 * b]);
-    indptr = indptrOf(lengths);
-    for (let b = 0; b < blocks.length; b += 2) {
-      const t0 = blocks[b], t1 = blocks[b + 1];
-      if (t1 > t0) moveDown(m, m.indptr[head[t0]], indptr[t0], indptr[t1] - indptr[t0]);
-    }
+    lengths.set(await keptLengths(m, head, colMap, threads));
   }
+  if (tail) for (let t = run; t < nOut; t++) lengths[t] = tail.indptr[t - run + 1] - tail.indptr[t - run];
+  const indptr = indptrOf(lengths);
+  // Workers write into the arrays, so they must see them: unshared arrays stay on this thread.
+  const shared = m.indices.buffer instanceof SharedArrayBuffer && m.data.buffer instanceof SharedArrayBuffer;
+  const nParts = parts ?? (shared ? threadsFor(threads, indptr[run]) : 1);
+  await moveRowsDown(m, head, colMap, indptr, nParts, shared ? threads : 1);
   if (tail) {
     m.indices.set(tail.indices, indptr[run]);
     m.data.set(tail.data, indptr[run]);
@@ -82,50 +76,94 @@ export async function subsetCsrInPlace(m: CsrMatrix, rows: ArrayLike<number> | n
   return { format: 'csr', nRows: nOut, nCols: cols ? cols.length : m.nCols, indptr, indices: m.indices.subarray(0, nnz), data: m.data.subarray(0, nnz) };
 }
 
-/** Moves `length` entries of `m` from `from` down to `to` (a memmove; overlap is fine). */
-function moveDown(m: CsrMatrix, from: number, to: number, length: number): void {
-  if (to === from) return;
-  m.indices.copyWithin(to, from, from + length);
-  m.data.copyWithin(to, from, from + length);
+/** Entries of the rows `rows` of `m` in the columns `colMap` keeps, counted in workers. */
+async function keptLengths(m: CsrMatrix, rows: Int32Array, colMap: Int32Array, threads: number): Promise<Float64Array> {
+  const blocks = rowBlocks(rows.length, nnzOf(m));
+  const tasks: unknown[][] = [];
+  for (let b = 0; b < blocks.length; b += 2) tasks.push([m.indptr, m.indices, rows, colMap, blocks[b], blocks[b + 1]]);
+  const parts = await parallelMap<Float64Array>(import.meta.url, 'keptPerRow', tasks, threadsFor(threads, nnzOf(m)));
+  const lengths = new Float64Array(rows.length);
+  for (let b = 0; b < parts.length; b++) lengths.set(parts[b], blocks[2 * b]);
+  return lengths;
 }
 
 /**
- * Moves the increasing rows `rows` to their offsets `outIndptr`, a run of consecutive rows at a
- * time. An output row never starts after its source row does, so entries only move down and none
- * is overwritten before it is read.
+ * Moves the increasing rows `rows` of `m` (without the columns `colMap` drops, when given) to the
+ * offsets `outIndptr`, in `nParts` parts of about equal entries, run by `threads` workers. An output row never starts after its source row, so
+ * within a part, taken in order, no entry is overwritten before it is read. A later part writes
+ * from the start of its output, which may lie inside an earlier part's source: that stretch of each
+ * part's source (about the entries dropped before the next part, a few percent) is copied aside
+ * before any part moves, and read from there. (Parts may also run one after another, in any order.)
+ * Each entry is moved, never computed, so the result does not depend on the number of parts.
  */
-function moveRowRuns(m: CsrMatrix, rows: Int32Array, outIndptr: Indptr): void {
-  for (let t = 0; t < rows.length; ) {
+async function moveRowsDown(m: CsrMatrix, rows: Int32Array, colMap: Int32Array | null, outIndptr: Indptr, nParts: number, threads: number): Promise<void> {
+  const n = rows.length;
+  if (n === 0) return;
+  const nnz = outIndptr[n];
+  const tasks: unknown[][] = [];
+  for (let p = 0, t0 = 0; p < nParts; p++) {
+    let t1 = p === nParts - 1 ? n : t0;
+    while (t1 < n && outIndptr[t1] < ((p + 1) * nnz) / nParts) t1++;
+    if (t1 === t0) continue;
+    const sourceEnd = m.indptr[rows[t1 - 1] + 1];
+    const asideFrom = t1 < n ? Math.max(m.indptr[rows[t0]], Math.min(outIndptr[t1], sourceEnd)) : sourceEnd;
+    const asideIndices = allocIndices(sourceEnd - asideFrom), asideData = allocValues(sourceEnd - asideFrom);
+    asideIndices.set(m.indices.subarray(asideFrom, sourceEnd));
+    asideData.set(m.data.subarray(asideFrom, sourceEnd));
+    tasks.push([m.indptr, m.indices, m.data, rows, colMap, outIndptr, t0, t1, asideFrom, asideIndices, asideData]);
+    t0 = t1;
+  }
+  await parallelMap<number>(import.meta.url, 'moveRowsWithin', tasks, threads);
+}
+
+/**
+ * Worker kernel: moves rows at positions [t0, t1) of the increasing list `rows` to the offsets of
+ * `outIndptr`, dropping the columns mapped to -1 (colMap null: all kept). Source entries from
+ * `asideFrom` on are read from `asideIndices` / `asideData`, copies made before any part moved.
+ * @returns entries written
+ */
+export function moveRowsWithin(
+  indptr: Indptr, indices: Int32Array, data: Float32Array, rows: Int32Array, colMap: Int32Array | null, outIndptr: Indptr,
+  t0: number, t1: number, asideFrom: number, asideIndices: Int32Array, asideData: Float32Array,
+): number {
+  for (let t = t0; t < t1; ) {
+    // A run of consecutive source rows is one stretch of the source (one copy without a column map).
     let last = t;
-    while (last + 1 < rows.length && rows[last + 1] === rows[last] + 1) last++;
-    moveDown(m, m.indptr[rows[t]], outIndptr[t], m.indptr[rows[last] + 1] - m.indptr[rows[t]]);
+    if (colMap === null) while (last + 1 < t1 && rows[last + 1] === rows[last] + 1) last++;
+    const start = indptr[rows[t]], end = indptr[rows[last] + 1];
+    const split = Math.min(Math.max(start, asideFrom), end);
+    const pos = outIndptr[t], outEnd = outIndptr[last + 1];
+    if (colMap === null) {
+      indices.copyWithin(pos, start, split);
+      data.copyWithin(pos, start, split);
+      indices.set(asideIndices.subarray(split - asideFrom, end - asideFrom), pos + split - start);
+      data.set(asideData.subarray(split - asideFrom, end - asideFrom), pos + split - start);
+    } else {
+      const mid = keepColumns(indices, data, start, split, colMap, indices, data, pos, outEnd);
+      keepColumns(asideIndices, asideData, split - asideFrom, end - asideFrom, colMap, indices, data, mid, outEnd);
+    }
     t = last + 1;
   }
+  return outIndptr[t1] - outIndptr[t0];
 }
 
 /**
- * Worker kernel: drops the columns mapped to -1 from the rows at positions [t0, t1) of the
- * increasing list `rows`, renumbering the others, and packs those rows from the start of the
- * first one: the writes stay within the block's own rows (other blocks run concurrently).
- * @returns the kept entries of each row
+ * Writes the entries [k0, k1) of (`srcIndices`, `srcData`) whose columns `colMap` keeps, renumbered,
+ * from `pos` on, and stops at `outEnd` (the row's end). Branch-free: every entry is written at
+ * `pos`, which advances only past kept ones, so a dropped entry is overwritten by the next kept one.
+ * @returns the position after the last kept entry
  */
-export function dropColumnsWithin(indptr: Indptr, indices: Int32Array, data: Float32Array, rows: Int32Array, colMap: Int32Array, t0: number, t1: number): Float64Array {
-  const kept = new Float64Array(t1 - t0);
-  let pos = t1 > t0 ? indptr[rows[t0]] : 0;
-  for (let t = t0; t < t1; t++) {
-    const i = rows[t];
-    const rowStart = pos;
-    const end = indptr[i + 1];
-    // Branch-free, as copyRows: pos advances only past kept entries (pos <= k throughout).
-    for (let k = indptr[i]; k < end; k++) {
-      const c = colMap[indices[k]];
-      indices[pos] = c;
-      data[pos] = data[k];
-      pos += (c >>> 31) ^ 1;
-    }
-    kept[t - t0] = pos - rowStart;
+function keepColumns(
+  srcIndices: Int32Array, srcData: Float32Array, k0: number, k1: number, colMap: Int32Array,
+  indices: Int32Array, data: Float32Array, pos: number, outEnd: number,
+): number {
+  for (let k = k0; k < k1 && pos < outEnd; k++) {
+    const c = colMap[srcIndices[k]];
+    indices[pos] = c;
+    data[pos] = srcData[k];
+    pos += (c >>> 31) ^ 1;
   }
-  return kept;
+  return pos;
 }
 
 /**

@@ -4,7 +4,7 @@
  * inclusive). Computed on raw counts: `layers.counts` when present, otherwise X.
  */
 import type { AnnDataLite } from '../core/adata.js';
-import type { CsrMatrix, Indptr } from '../core/sparse.js';
+import { type CsrMatrix, type Indptr, entriesOfRows, nnzOf } from '../core/sparse.js';
 import { AnalysisError, UsageError } from '../core/errors.js';
 import { type RunContext, type StepContext, defineStep } from '../core/step.js';
 import { sumOverRowBlocks } from '../core/rowBlocks.js';
@@ -43,7 +43,8 @@ export function filterGenesKernel(counts: CsrMatrix, p: FilterGenesParams): Gene
 export async function filterGenesParallel(counts: CsrMatrix, rows: Int32Array | null, p: FilterGenesParams, threads: number): Promise<GeneFilterResult> {
   const n = rows ? rows.length : counts.nRows;
   const args = [counts.indptr, counts.indices, counts.data, counts.nCols, rows];
-  const [nCells, totalCounts] = await sumOverRowBlocks(import.meta.url, 'geneSumsRows', args, n, counts.indptr[counts.nRows], threads);
+  // Blocks and threads by the entries summed: a few cells (those QC removed) stay on this thread.
+  const [nCells, totalCounts] = await sumOverRowBlocks(import.meta.url, 'geneSumsRows', args, n, rows ? entriesOfRows(counts, rows) : nnzOf(counts), threads);
   return geneFilter(nCells, totalCounts, p);
 }
 
@@ -174,6 +175,7 @@ export interface CellsAndGenesOptions {
 export function filterGenesOfCells(adata: AnnDataLite, rows: Int32Array, params: Partial<FilterGenesParams> = {}, rc: RunContext = {}, options: CellsAndGenesOptions = {}): Promise<AnnDataLite> {
   const step = defineStep<FilterGenesParams>({
     ...FILTER_GENES_STEP,
+    allocatesLittle: () => options.inPlace === true,
     run: (a, p, ctx) => keepCellsAndGenes(a, rows, options.allCells ?? null, p, ctx, options.inPlace ?? false),
   });
   return step(adata, params, rc);

@@ -27,9 +27,12 @@ function bigSparse(): CsrMatrix {
   return { format: 'csr', nRows, nCols, indptr, indices, data };
 }
 
-/** A copy of `m` whose arrays the test may overwrite. */
+/** A copy of `m` in shared memory (so workers may write to it) whose arrays the test may overwrite. */
 function own(m: CsrMatrix): CsrMatrix {
-  return { ...m, indptr: m.indptr.slice(), indices: m.indices.slice(), data: m.data.slice() };
+  const indices = allocIndices(m.indices.length), data = allocValues(m.data.length);
+  indices.set(m.indices);
+  data.set(m.data);
+  return { ...m, indptr: m.indptr.slice(), indices, data };
 }
 
 function same(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
@@ -94,9 +97,10 @@ describe('subsetCsrInPlace', () => {
     const cases: [Int32Array | null, Int32Array | null][] = [[poolFirst, cols], [poolFirst, null], [rows, cols], [rows, null], [null, cols], [Int32Array.of(8999, 3, 2), cols]];
     for (const [r, c] of cases) {
       const expected = await subsetCsrParallel(x, r, c, 1);
-      for (const threads of r === poolFirst && c === cols ? [1, 2] : [2]) {
+      // Moved in 1, 2 and 3 concurrent stretches (3 over 2 workers: one takes two in turn).
+      for (const [threads, parts] of r === poolFirst || r === rows ? [[1, 1], [2, 2], [2, 3]] : [[2, undefined]]) {
         const source = own(x);
-        const y = await subsetCsrInPlace(source, r, c, threads);
+        const y = await subsetCsrInPlace(source, r, c, threads, parts);
         expect(y.data.buffer).toBe(source.data.buffer);
         expect(y.indices.buffer).toBe(source.indices.buffer);
         expect([y.nRows, y.nCols]).toEqual([expected.nRows, expected.nCols]);
