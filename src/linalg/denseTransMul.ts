@@ -56,12 +56,17 @@ export function packRowBlockPanels(q: Float64Array, n: number, l: number, shared
   const R = TRANS_ROW_BLOCK;
   const len = Math.ceil(n / R) * blockLength(l);
   const out = shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len);
-  for (let i = 0; i < n; i++) {
-    const qi = i * l;
-    const o = ((i / R) | 0) * blockLength(l) + (i % R) * PANEL_WIDTH;
-    for (let c = 0; c < l; c++) {
-      const panel = (c / PANEL_WIDTH) | 0;
-      out[o + panel * R * PANEL_WIDTH + (c - panel * PANEL_WIDTH)] = q[qi + c];
+  // Panel by panel within each row block: sequential writes, no division per element (this runs
+  // on the main thread before every product).
+  for (let i0 = 0, base = 0; i0 < n; i0 += R, base += blockLength(l)) {
+    const rows = Math.min(R, n - i0);
+    for (let c0 = 0; c0 < l; c0 += PANEL_WIDTH) {
+      const w = Math.min(PANEL_WIDTH, l - c0);
+      let o = base + c0 * R;
+      for (let i = i0; i < i0 + rows; i++, o += PANEL_WIDTH) {
+        const qi = i * l + c0;
+        for (let c = 0; c < w; c++) out[o + c] = q[qi + c];
+      }
     }
   }
   return out;

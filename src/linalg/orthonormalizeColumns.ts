@@ -316,8 +316,8 @@ export function mgsTwice(y: Float64Array, n: number, l: number): Float64Array {
 export function orthonormalizeColumns(y: Float64Array, n: number, l: number): Float64Array {
   if (n >= l && l > 0) {
     // Unit-norm columns first (scaling does not change the column space).
-    const q = new Float64Array(y);
-    if (scaleColumnsToUnitNorm(q, n, l)) {
+    const q = unitNormColumns(y, n, l, false);
+    if (q) {
       const q1 = cholQrPass(q, n, l);
       const q2 = q1 && cholQrPass(q1, n, l);
       if (q2) return q2;
@@ -327,16 +327,19 @@ export function orthonormalizeColumns(y: Float64Array, n: number, l: number): Fl
 }
 
 /**
- * Scales each column of the row-major n x l block `q` to unit norm in place; false (and `q` left
- * partly scaled) when a column is zero or not finite, which sends the caller to the MGS fallback.
+ * The row-major n x l block `y` with each column scaled to unit norm, in new memory (shared when
+ * `shared`, for workers); null when a column is zero or not finite, which sends the caller to the
+ * MGS fallback. One read of `y` for the norms and one for the scaled copy (a copy scaled in place
+ * would read it three times).
  */
-export function scaleColumnsToUnitNorm(q: Float64Array, n: number, l: number): boolean {
+export function unitNormColumns(y: Float64Array, n: number, l: number, shared: boolean): Float64Array | null {
   const norms = new Float64Array(l);
-  for (let o = 0; o < n * l; o += l) for (let c = 0; c < l; c++) norms[c] += q[o + c] * q[o + c];
+  for (let o = 0; o < n * l; o += l) for (let c = 0; c < l; c++) norms[c] += y[o + c] * y[o + c];
   for (let c = 0; c < l; c++) {
-    if (!(norms[c] > 0) || !Number.isFinite(norms[c])) return false;
+    if (!(norms[c] > 0) || !Number.isFinite(norms[c])) return null;
     norms[c] = 1 / Math.sqrt(norms[c]);
   }
-  for (let o = 0; o < n * l; o += l) for (let c = 0; c < l; c++) q[o + c] *= norms[c];
-  return true;
+  const q = shared ? new Float64Array(new SharedArrayBuffer(n * l * 8)) : new Float64Array(n * l);
+  for (let o = 0; o < n * l; o += l) for (let c = 0; c < l; c++) q[o + c] = y[o + c] * norms[c];
+  return q;
 }

@@ -10,7 +10,7 @@
  * before the first pass and the Gram-Schmidt fallback run on the main thread as in
  * {@link orthonormalizeColumns}.
  */
-import { parallelMap, splitRange, toShared } from '../core/parallel.js';
+import { parallelMap, splitRange } from '../core/parallel.js';
 import {
   CHOLQR_MIN_PIVOT,
   cholesky,
@@ -19,8 +19,8 @@ import {
   mgsTwice,
   orthonormalizeColumns,
   packUpper,
-  scaleColumnsToUnitNorm,
   sumGramBlocks,
+  unitNormColumns,
 } from './orthonormalizeColumns.js';
 
 /** Below this many rows the block is orthonormalised in the calling thread (worker round trips cost more). */
@@ -61,8 +61,8 @@ async function cholQrPassParallel(y: Float64Array, n: number, l: number, threads
 export async function orthonormalizeColumnsParallel(y: Float64Array, n: number, l: number, threads: number): Promise<Float64Array> {
   if (threads <= 1 || n < MIN_PARALLEL_ROWS || !(n >= l && l > 0)) return orthonormalizeColumns(y, n, l);
   // Unit-norm columns first (as orthonormalizeColumns; same loops, same bits), in shared memory.
-  const q = toShared(y);
-  if (scaleColumnsToUnitNorm(q, n, l)) {
+  const q = unitNormColumns(y, n, l, true);
+  if (q) {
     const q1 = await cholQrPassParallel(q, n, l, threads);
     const q2 = q1 && (await cholQrPassParallel(q1, n, l, threads));
     if (q2) return q2;

@@ -21,6 +21,7 @@ import { denseTransMul } from '../linalg/denseTransMul.js';
 import { orthonormalizeColumns } from '../linalg/orthonormalizeColumns.js';
 import { orthonormalizeColumnsParallel } from '../linalg/orthonormalizeColumnsParallel.js';
 import { jacobiSvd } from '../linalg/jacobiSvd.js';
+import { denseMulSmall } from '../linalg/denseMulSmall.js';
 
 /** Options of {@link randomizedSvd}. */
 export interface RandomizedSvdOptions {
@@ -118,7 +119,7 @@ export async function randomizedSvd(input: DenseMatrix, k: number, rng: Rng, opt
     }
   }
   const small = { u: ub, s: rs.s, v: rs.v };
-  const u = new Float64Array(n * kk), v = new Float64Array(p * kk), s = small.s.slice(0, kk);
+  const v = new Float64Array(p * kk), s = small.s.slice(0, kk);
   const vs = new Float64Array(l * kk);
   for (let c = 0; c < kk; c++) {
     // Sign rule: largest-|loading| gene positive.
@@ -129,16 +130,9 @@ export async function randomizedSvd(input: DenseMatrix, k: number, rng: Rng, opt
     }
     const sign = small.u[best * l + c] < 0 ? -1 : 1;
     for (let j = 0; j < p; j++) v[j * kk + c] = sign * small.u[j * l + c];
-    // Signed right factor of the small SVD, kk columns: U = Q (Vb signs), formed below row by row.
+    // Signed right factor of the small SVD, kk columns: U = Q (Vb signs), formed below.
     for (let d = 0; d < l; d++) vs[d * kk + c] = sign * small.v[d * l + c];
   }
-  for (let i = 0; i < n; i++) {
-    const qi = i * l, ui = i * kk;
-    for (let d = 0; d < l; d++) {
-      const x = Q[qi + d];
-      const vd = d * kk;
-      for (let c = 0; c < kk; c++) u[ui + c] += x * vs[vd + c];
-    }
-  }
+  const u = await denseMulSmall(Q, n, l, vs, kk, threads);
   return { u, s, v, k: kk };
 }

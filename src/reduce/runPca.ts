@@ -19,6 +19,7 @@ import { AnalysisError, UsageError } from '../core/errors.js';
 import { defineStep } from '../core/step.js';
 import type { Rng } from '../core/rng.js';
 import { randomizedSvd } from './randomizedSvd.js';
+import { sumOfSquares } from '../linalg/sumOfSquares.js';
 import { hvgIndices, scaleDataKernel } from './scaleData.js';
 
 /** Parameters of {@link runPca}. */
@@ -61,18 +62,6 @@ function columnMeans(a: DenseMatrix): Float64Array {
   return m;
 }
 
-/** Total variance: sum of squared (centred when `means`) entries / (n - 1). */
-function totalVariance(a: DenseMatrix, means: Float64Array | null): number {
-  let s = 0;
-  const p = a.nCols;
-  for (let i = 0; i < a.nRows; i++) {
-    for (let j = 0; j < p; j++) {
-      const x = a.data[i * p + j] - (means ? means[j] : 0);
-      s += x * x;
-    }
-  }
-  return s / Math.max(1, a.nRows - 1);
-}
 
 /**
  * Exact PCA through ml-pca (SVD). This adapter is the only place that converts to `number[][]`:
@@ -122,7 +111,7 @@ export async function runPcaKernel(a: DenseMatrix, p: Omit<RunPcaParams, 'keepSc
   const k = svd.k;
   const scores = new Float64Array(n * k);
   for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) scores[i * k + c] = svd.u[i * k + c] * svd.s[c];
-  const total = totalVariance(a, means);
+  const total = (await sumOfSquares(a, means, threads)) / Math.max(1, n - 1);
   const variance = new Float64Array(k), varianceRatio = new Float64Array(k);
   for (let c = 0; c < k; c++) {
     variance[c] = (svd.s[c] * svd.s[c]) / Math.max(1, n - 1);
