@@ -11,6 +11,7 @@
  * once every lot's genes are known. Peak is the merged matrix plus one lot being read.
  */
 import { AnnDataLite } from '../core/adata.js';
+import { collectGarbage } from '../core/collectGarbage.js';
 import { InputError, UsageError } from '../core/errors.js';
 import { Frame, columnStrings, concatColumns, type Column } from '../core/frame.js';
 import type { Logger } from '../core/log.js';
@@ -324,5 +325,8 @@ export async function loadLots(sheet: SampleSheet, options: Partial<LoadLotsOpti
     cols.push([name, concatColumns(lotObs.map((f) => f.require(name)))]);
   }
   const adata = new AnnDataLite({ X, layers: { counts: X }, obs: new Frame(obsNames, cols), var: varFrame });
+  // Every lot's own matrix, copied into the merged arrays, is garbage now: as much memory as the
+  // merged matrix, in shared buffers whose size does not prompt V8 to collect (see collectGarbage).
+  collectGarbage();
   return { adata, lots: infos, matchedBy, genesNotShared };
 }
