@@ -7,8 +7,8 @@
  * to mean 1 as scran/scater do, and x' = log1p(x / s_i) (natural log; scater uses log2).
  */
 import { allocValues, type CsrMatrix, type Indptr } from '../core/sparse.js';
-import { parallelMap } from '../core/parallel.js';
-import { rowBlocks, threadsFor } from '../core/rowBlocks.js';
+import { parallelMap, sharedWhen } from '../core/parallel.js';
+import { FINE_ROW_BLOCK_ENTRIES, rowBlocks, threadsFor } from '../core/rowBlocks.js';
 import { AnalysisError, UsageError } from '../core/errors.js';
 import { defineStep } from '../core/step.js';
 import { scranSizeFactorsKernel } from './scranSizeFactors.js';
@@ -53,10 +53,25 @@ export function logNormalizeKernel(x: CsrMatrix, sizeFactors: Float64Array): Csr
  * and each value is computed the same way, so the result is bit-identical for any `threads`.
  */
 export async function logNormalizeParallel(x: CsrMatrix, sizeFactors: Float64Array, threads: number): Promise<CsrMatrix> {
+  return normalizeBlocks(x, sizeFactors, 0, threads);
+}
+
+/**
+ * Seurat's LogNormalize in worker threads, the size factors total_i / targetSum found by each row's
+ * task just before it normalizes the row (no separate pass over the counts); equal to
+ * `logNormalizeParallel(x, totalSizeFactors(x, targetSum), threads)` bit for bit.
+ */
+export async function logNormalizeByTotalParallel(x: CsrMatrix, targetSum: number, threads: number): Promise<{ x: CsrMatrix; sizeFactors: Float64Array }> {
+  const sizeFactors = sharedWhen(new Float64Array(x.nRows), threads > 1);
+  return { x: await normalizeBlocks(x, sizeFactors, targetSum, threads), sizeFactors };
+}
+
+/** Runs {@link logNormalizeRows} over the fixed row blocks into a new shared values array. */
+async function normalizeBlocks(x: CsrMatrix, sizeFactors: Float64Array, targetSum: number, threads: number): Promise<CsrMatrix> {
   const data = allocValues(x.data.length);
-  const blocks = rowBlocks(x.nRows, x.data.length);
+  const blocks = rowBlocks(x.nRows, x.data.length, FINE_ROW_BLOCK_ENTRIES);
   const tasks: unknown[][] = [];
-  for (let b = 0; b < blocks.length; b += 2) tasks.push([x.indptr, x.data, sizeFactors, data, blocks[b], blocks[b + 1]]);
+  for (let b = 0; b < blocks.length; b += 2) tasks.push([x.indptr, x.data, sizeFactors, data, blocks[b], blocks[b + 1], targetSum]);
   await parallelMap(import.meta.url, 'logNormalizeRows', tasks, threadsFor(threads, x.data.length));
   return { format: 'csr', nRows: x.nRows, nCols: x.nCols, indptr: x.indptr, indices: x.indices, data };
 }
@@ -66,10 +81,17 @@ export async function logNormalizeParallel(x: CsrMatrix, sizeFactors: Float64Arr
  * Most stored counts are small integers that repeat within a cell, so each cell memoises
  * log1p(c / sf) for c < SMALL_COUNTS: the same expression, computed once per distinct count
  * (Math.log1p was most of this step's time).
+ * With `targetSum` > 0 each size factor is the row's total / targetSum, summed here in stored order
+ * (as {@link librarySizes}) and written into `sizeFactors`; otherwise it is read from there.
  */
-export function logNormalizeRows(indptr: Indptr, counts: Float32Array, sizeFactors: Float64Array, out: Float32Array, r0: number, r1: number): void {
+export function logNormalizeRows(indptr: Indptr, counts: Float32Array, sizeFactors: Float64Array, out: Float32Array, r0: number, r1: number, targetSum = 0): void {
   const memo = new Float64Array(SMALL_COUNTS);
   for (let i = r0; i < r1; i++) {
+    if (targetSum > 0) {
+      let total = 0;
+      for (let k = indptr[i], end = indptr[i + 1]; k < end; k++) total += counts[k];
+      sizeFactors[i] = total / targetSum;
+    }
     const sf = sizeFactors[i];
     const inv = sf > 0 ? 1 / sf : 0;
     const end = indptr[i + 1];
@@ -96,6 +118,12 @@ export function totalSizeFactors(x: CsrMatrix, targetSum: number): Float64Array 
   return lib;
 }
 
+/** log1p(x / s_i) with scran's pooled size factors. */
+async function scranNormalized(counts: CsrMatrix, threads: number): Promise<{ x: CsrMatrix; sizeFactors: Float64Array }> {
+  const sizeFactors = scranSizeFactorsKernel(counts, {}).sizeFactors;
+  return { x: await logNormalizeParallel(counts, sizeFactors, threads), sizeFactors };
+}
+
 /**
  * Step `log_normalize`: X becomes log-normalized, `layers.counts` keeps the raw counts (taken from
  * `layers.counts` when already present, else from X), obs `size_factor` holds s_i.
@@ -110,12 +138,14 @@ export const logNormalize = defineStep<LogNormalizeParams>({
   },
   run: async (adata, p, ctx) => {
     const counts = adata.layers.counts ?? adata.X;
-    const sf = p.method === 'total' ? totalSizeFactors(counts, p.targetSum) : scranSizeFactorsKernel(counts, {}).sizeFactors;
+    const { x, sizeFactors: sf } =
+      p.method === 'total'
+        ? await logNormalizeByTotalParallel(counts, p.targetSum, ctx.threads)
+        : await scranNormalized(counts, ctx.threads);
     let empty = 0;
     for (let i = 0; i < sf.length; i++) if (!(sf[i] > 0)) empty++;
     if (empty === sf.length) throw new AnalysisError('log_normalize: every cell has size factor 0 (no counts)');
     if (empty > 0) ctx.log.warn({ cells: empty }, 'cells with size factor <= 0 are left all-zero');
-    const x = await logNormalizeParallel(counts, sf, ctx.threads);
     return adata.with({ X: x, layers: { ...adata.layers, counts }, obs: adata.obs.withNumeric('size_factor', sf) });
   },
 });

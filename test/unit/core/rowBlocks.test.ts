@@ -3,7 +3,7 @@ import { createRng } from '../../../src/core/rng.js';
 import { ROW_BLOCK_ENTRIES, rowBlocks, threadsFor } from '../../../src/core/rowBlocks.js';
 import { allocIndices, allocIndptr, allocValues, type CsrMatrix } from '../../../src/core/sparse.js';
 import { computeQcMetricsKernel, computeQcMetricsParallel } from '../../../src/qc/computeQcMetrics.js';
-import { logNormalizeKernel, logNormalizeParallel, totalSizeFactors } from '../../../src/normalize/logNormalize.js';
+import { logNormalizeByTotalParallel, logNormalizeKernel, logNormalizeParallel, totalSizeFactors } from '../../../src/normalize/logNormalize.js';
 import { dispersionStats, vstStats } from '../../../src/reduce/selectHvgs.js';
 import { projectPcaKernel, projectPcaParallel } from '../../../src/reduce/projectPca.js';
 
@@ -57,6 +57,14 @@ describe('row-block kernels in worker threads', () => {
     const y1 = logNormalizeKernel(x, sf);
     const y2 = await logNormalizeParallel(x, sf, 2);
     expect(same(y2.data, y1.data)).toBe(true);
+    // Size factors found by each row's task: the same bits as the separate pass, on 1 and 2 threads.
+    for (const threads of [1, 2]) {
+      const byTotal = await logNormalizeByTotalParallel(x, 1e4, threads);
+      expect(same(byTotal.sizeFactors, sf)).toBe(true);
+      expect(same(byTotal.x.data, y1.data)).toBe(true);
+    }
+    // Each cell holds about 1.5 counts per gene (gene j uniform on 0..j % 7, mean 0..3 by gene).
+    expect((sf[0] * 1e4) / x.nCols).toBeCloseTo(1.5, 1);
 
     const v1 = await vstStats(x, null, 0.3, 'interpolate', 1);
     const v2 = await vstStats(x, null, 0.3, 'interpolate', 2);
