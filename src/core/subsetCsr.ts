@@ -16,7 +16,7 @@
  */
 import { type CsrMatrix, type Indptr, allocIndices, allocIndptr, allocValues, nnzOf } from './sparse.js';
 import { parallelMap } from './parallel.js';
-import { rowBlocks, threadsFor } from './rowBlocks.js';
+import { FINE_ROW_BLOCK_ENTRIES, rowBlocks, threadsFor } from './rowBlocks.js';
 
 /**
  * Rows `rows` (any order; null = all, in order) and columns `cols` (strictly increasing; null = all)
@@ -78,7 +78,7 @@ export async function subsetCsrInPlace(m: CsrMatrix, rows: ArrayLike<number> | n
 
 /** Entries of the rows `rows` of `m` in the columns `colMap` keeps, counted in workers. */
 async function keptLengths(m: CsrMatrix, rows: Int32Array, colMap: Int32Array, threads: number): Promise<Float64Array> {
-  const blocks = rowBlocks(rows.length, nnzOf(m));
+  const blocks = rowBlocks(rows.length, nnzOf(m), FINE_ROW_BLOCK_ENTRIES);
   const tasks: unknown[][] = [];
   for (let b = 0; b < blocks.length; b += 2) tasks.push([m.indptr, m.indices, rows, colMap, blocks[b], blocks[b + 1]]);
   const parts = await parallelMap<Float64Array>(import.meta.url, 'keptPerRow', tasks, threadsFor(threads, nnzOf(m)));
@@ -89,12 +89,13 @@ async function keptLengths(m: CsrMatrix, rows: Int32Array, colMap: Int32Array, t
 
 /**
  * Moves the increasing rows `rows` of `m` (without the columns `colMap` drops, when given) to the
- * offsets `outIndptr`, in `nParts` parts of about equal entries, run by `threads` workers. An output row never starts after its source row, so
- * within a part, taken in order, no entry is overwritten before it is read. A later part writes
- * from the start of its output, which may lie inside an earlier part's source: that stretch of each
- * part's source (about the entries dropped before the next part, a few percent) is copied aside
- * before any part moves, and read from there. (Parts may also run one after another, in any order.)
- * Each entry is moved, never computed, so the result does not depend on the number of parts.
+ * offsets `outIndptr`, in `nParts` parts of about equal entries, run by `threads` workers. An
+ * output row never starts after its source row, so within a part, taken in order, no entry is
+ * overwritten before it is read. A later part writes from the start of its output, which may lie
+ * inside an earlier part's source: that stretch of each part's source (about the entries dropped
+ * before the next part, a few percent) is copied aside before any part moves, and read from there.
+ * (Parts may also run one after another, in any order.) Each entry is moved, never computed, so
+ * the result does not depend on the number of parts.
  */
 async function moveRowsDown(m: CsrMatrix, rows: Int32Array, colMap: Int32Array | null, outIndptr: Indptr, nParts: number, threads: number): Promise<void> {
   const n = rows.length;
@@ -133,14 +134,17 @@ export function moveRowsWithin(
     const start = indptr[rows[t]], end = indptr[rows[last] + 1];
     const split = Math.min(Math.max(start, asideFrom), end);
     const pos = outIndptr[t], outEnd = outIndptr[last + 1];
+    // [start, split) is read in place, [split, end) from the copies set aside.
     if (colMap === null) {
       indices.copyWithin(pos, start, split);
       data.copyWithin(pos, start, split);
-      indices.set(asideIndices.subarray(split - asideFrom, end - asideFrom), pos + split - start);
-      data.set(asideData.subarray(split - asideFrom, end - asideFrom), pos + split - start);
+      if (end > split) {
+        indices.set(asideIndices.subarray(split - asideFrom, end - asideFrom), pos + split - start);
+        data.set(asideData.subarray(split - asideFrom, end - asideFrom), pos + split - start);
+      }
     } else {
       const mid = keepColumns(indices, data, start, split, colMap, indices, data, pos, outEnd);
-      keepColumns(asideIndices, asideData, split - asideFrom, end - asideFrom, colMap, indices, data, mid, outEnd);
+      if (end > split) keepColumns(asideIndices, asideData, split - asideFrom, end - asideFrom, colMap, indices, data, mid, outEnd);
     }
     t = last + 1;
   }
@@ -203,7 +207,7 @@ async function outputIndptr(m: CsrMatrix, rowList: Int32Array | null, colMap: In
       lengths[t] = m.indptr[i + 1] - m.indptr[i];
     }
   } else {
-    const blocks = rowBlocks(nOut, nnzOf(m));
+    const blocks = rowBlocks(nOut, nnzOf(m), FINE_ROW_BLOCK_ENTRIES);
     const tasks: unknown[][] = [];
     for (let b = 0; b < blocks.length; b += 2) tasks.push([m.indptr, m.indices, rowList, colMap, blocks[b], blocks[b + 1]]);
     const parts = await parallelMap<Float64Array>(import.meta.url, 'keptPerRow', tasks, threadsFor(threads, nnzOf(m)));
@@ -229,7 +233,7 @@ function indptrOf(lengths: Float64Array): Indptr {
 /** Runs {@link copyRows} over fixed blocks of output rows. */
 async function copyBlocks(m: CsrMatrix, rowList: Int32Array | null, colMap: Int32Array | null, out: CsrMatrix, withIndices: boolean, threads: number): Promise<void> {
   const nnz = nnzOf(out);
-  const blocks = rowBlocks(out.nRows, nnz);
+  const blocks = rowBlocks(out.nRows, nnz, FINE_ROW_BLOCK_ENTRIES);
   const tasks: unknown[][] = [];
   for (let b = 0; b < blocks.length; b += 2) {
     tasks.push([m.indptr, m.indices, m.data, rowList, colMap, out.indptr, withIndices ? out.indices : null, out.data, blocks[b], blocks[b + 1]]);

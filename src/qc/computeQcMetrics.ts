@@ -5,7 +5,7 @@
  */
 import type { CsrMatrix, Indptr } from '../core/sparse.js';
 import { parallelMap } from '../core/parallel.js';
-import { rowBlocks, threadsFor } from '../core/rowBlocks.js';
+import { FINE_ROW_BLOCK_ENTRIES, rowBlocks, threadsFor } from '../core/rowBlocks.js';
 import { defineStep } from '../core/step.js';
 import { UsageError } from '../core/errors.js';
 
@@ -53,7 +53,8 @@ export function computeQcMetricsKernel(counts: CsrMatrix, mito: Uint8Array, ribo
 export async function computeQcMetricsParallel(counts: CsrMatrix, mito: Uint8Array, ribo: Uint8Array, threads: number): Promise<QcMetrics> {
   const flags = geneFlags(mito, ribo);
   const nnz = counts.indptr[counts.nRows];
-  const blocks = rowBlocks(counts.nRows, nnz);
+  // Fine blocks: the per-gene partial sums are of counts (integers), exact in any grouping.
+  const blocks = rowBlocks(counts.nRows, nnz, FINE_ROW_BLOCK_ENTRIES);
   const tasks: unknown[][] = [];
   for (let b = 0; b < blocks.length; b += 2) tasks.push([counts.indptr, counts.indices, counts.data, flags, blocks[b], blocks[b + 1]]);
   return combineQcBlocks(counts, await parallelMap<QcBlock>(import.meta.url, 'qcMetricsRows', tasks, threadsFor(threads, nnz)));
