@@ -87,16 +87,16 @@ async function normalizeBlocks(x: CsrMatrix, sizeFactors: Float64Array, targetSu
 export function logNormalizeRows(indptr: Indptr, counts: Float32Array, sizeFactors: Float64Array, out: Float32Array, r0: number, r1: number, targetSum = 0): void {
   const memo = new Float64Array(SMALL_COUNTS);
   for (let i = r0; i < r1; i++) {
+    const start = indptr[i], end = indptr[i + 1];
     if (targetSum > 0) {
       let total = 0;
-      for (let k = indptr[i], end = indptr[i + 1]; k < end; k++) total += counts[k];
+      for (let k = start; k < end; k++) total += counts[k];
       sizeFactors[i] = total / targetSum;
     }
     const sf = sizeFactors[i];
     const inv = sf > 0 ? 1 / sf : 0;
-    const end = indptr[i + 1];
     memo.fill(-1);
-    for (let k = indptr[i]; k < end; k++) {
+    for (let k = start; k < end; k++) {
       const v = counts[k];
       const c = v | 0;
       // Math.log1p keeps precision for small x/sf (low counts in deep cells).
