@@ -60,7 +60,7 @@ export async function subsetCsrInPlace(m: CsrMatrix, rows: ArrayLike<number> | n
   if (colMap === null) {
     for (let t = 0; t < run; t++) lengths[t] = m.indptr[head[t] + 1] - m.indptr[head[t]];
   } else {
-    lengths.set(await keptLengths(m, head, colMap, threads));
+    lengths.set(await keptLengths(m, head, run, colMap, threads));
   }
   if (tail) for (let t = run; t < nOut; t++) lengths[t] = tail.indptr[t - run + 1] - tail.indptr[t - run];
   const indptr = indptrOf(lengths);
@@ -76,13 +76,16 @@ export async function subsetCsrInPlace(m: CsrMatrix, rows: ArrayLike<number> | n
   return { format: 'csr', nRows: nOut, nCols: cols ? cols.length : m.nCols, indptr, indices: m.indices.subarray(0, nnz), data: m.data.subarray(0, nnz) };
 }
 
-/** Entries of the rows `rows` of `m` in the columns `colMap` keeps, counted in workers. */
-async function keptLengths(m: CsrMatrix, rows: Int32Array, colMap: Int32Array, threads: number): Promise<Float64Array> {
-  const blocks = rowBlocks(rows.length, nnzOf(m), FINE_ROW_BLOCK_ENTRIES);
+/**
+ * Entries of the rows `rows` of `m` (null: its first `n` rows) in the columns `colMap` keeps,
+ * counted in workers.
+ */
+async function keptLengths(m: CsrMatrix, rows: Int32Array | null, n: number, colMap: Int32Array, threads: number): Promise<Float64Array> {
+  const blocks = rowBlocks(n, nnzOf(m), FINE_ROW_BLOCK_ENTRIES);
   const tasks: unknown[][] = [];
   for (let b = 0; b < blocks.length; b += 2) tasks.push([m.indptr, m.indices, rows, colMap, blocks[b], blocks[b + 1]]);
   const parts = await parallelMap<Float64Array>(import.meta.url, 'keptPerRow', tasks, threadsFor(threads, nnzOf(m)));
-  const lengths = new Float64Array(rows.length);
+  const lengths = new Float64Array(n);
   for (let b = 0; b < parts.length; b++) lengths.set(parts[b], blocks[2 * b]);
   return lengths;
 }
@@ -207,12 +210,7 @@ async function outputIndptr(m: CsrMatrix, rowList: Int32Array | null, colMap: In
       lengths[t] = m.indptr[i + 1] - m.indptr[i];
     }
   } else {
-    const blocks = rowBlocks(nOut, nnzOf(m), FINE_ROW_BLOCK_ENTRIES);
-    const tasks: unknown[][] = [];
-    for (let b = 0; b < blocks.length; b += 2) tasks.push([m.indptr, m.indices, rowList, colMap, blocks[b], blocks[b + 1]]);
-    const parts = await parallelMap<Float64Array>(import.meta.url, 'keptPerRow', tasks, threadsFor(threads, nnzOf(m)));
-    lengths = new Float64Array(nOut);
-    for (let b = 0; b < parts.length; b++) lengths.set(parts[b], blocks[2 * b]);
+    lengths = await keptLengths(m, rowList, nOut, colMap, threads);
   }
   return indptrOf(lengths);
 }
