@@ -74,7 +74,7 @@ steps.init = (performance.now() - t0) / 1000;
 const rng = createRng(0);
 const ctx = { threads, rng };
 
-let a = await timed('read', async () => (await loadLots(await readSampleSheet(args.samples))).adata);
+let a = await timed('read', async () => (await loadLots(await readSampleSheet(args.samples), { threads })).adata);
 const cellsIn = a.nObs;
 const genesIn = a.nVars;
 

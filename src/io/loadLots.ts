@@ -8,7 +8,11 @@
  *
  * Memory: the merged arrays are allocated once from the lots' header counts ({@link peekNnz}); each
  * lot is copied in right after it is read and then dropped, and the columns are remapped in place
- * once every lot's genes are known. Peak is the merged matrix plus one lot being read.
+ * once every lot's genes are known. Peak is the merged matrix plus one lot being read per thread.
+ *
+ * Threads: decompressing and parsing take most of the time and lots are independent, so with
+ * `threads > 1` (and every header count known) worker threads read lots at once, each writing its
+ * entries into the merged arrays at the sum of the earlier lots' counts ({@link readLotInto}).
  */
 import { AnnDataLite } from '../core/adata.js';
 import { collectGarbage } from '../core/collectGarbage.js';
@@ -21,12 +25,18 @@ import { allocIndices, allocIndptr, allocValues, nnzOf, sortRowSegment, type Csr
 import { makeNamesUnique } from './makeNamesUnique.js';
 import { peekNnz } from './peekNnz.js';
 import { readMatrix, type MatrixFormat } from './readMatrix.js';
+import { lotError, readLotsInto, replayRecords } from './readLotInto.js';
 import type { SampleSheet } from './readSampleSheet.js';
 
 /** Options of {@link loadLots}. */
 export interface LoadLotsOptions {
   /** Keep genes seen in any lot ('union', zero where absent) or in every lot ('intersection'). @default 'union' */
   join: 'union' | 'intersection';
+  /**
+   * Lots read at once in worker threads (when every lot's entry count is known from its header:
+   * MTX, 10x HDF5, sparse h5ad); the result is the same for any number. @default 1
+   */
+  threads: number;
 }
 
 /** Per-lot summary returned next to the merged data. */
@@ -120,6 +130,18 @@ function remapMerged(buf: MergeBuffer, maps: readonly Int32Array[], nCols: numbe
     const lp = buf.indptrs[l];
     const base = buf.offsets[l];
     const lotRows = lp.length - 1;
+    if (isIdentity(map, nCols)) {
+      // Same columns (the usual case: lots with one feature list): the entries only move down
+      // over any gap before them, and most often not even that.
+      const n = lp[lotRows];
+      if (w !== base) {
+        indices.copyWithin(w, base, base + n);
+        data.copyWithin(w, base, base + n);
+      }
+      for (let i = 0; i < lotRows; i++, row++) indptr[row + 1] = w + lp[i + 1];
+      w += n;
+      continue;
+    }
     for (let i = 0; i < lotRows; i++, row++) {
       const start = w;
       const end = base + lp[i + 1];
@@ -150,6 +172,21 @@ function remapMerged(buf: MergeBuffer, maps: readonly Int32Array[], nCols: numbe
   };
 }
 
+/** True when `map` sends every column j of a lot to merged column j. */
+function isIdentity(map: Int32Array, nCols: number): boolean {
+  if (map.length > nCols) return false;
+  for (let j = 0; j < map.length; j++) if (map[j] !== j) return false;
+  return true;
+}
+
+/** True when `a` and `b` hold the same strings in the same order. */
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
+}
+
 /** Repeats one value per lot over that lot's cells, as codes into `categories`. */
 function perLotCategorical(values: readonly (string | undefined)[], sizes: readonly number[]): Column {
   const cats: string[] = [];
@@ -163,6 +200,78 @@ function perLotCategorical(values: readonly (string | undefined)[], sizes: reado
     off += sizes[l];
   }
   return { kind: 'categorical', codes, categories: cats, ordered: false };
+}
+
+/** What the merge keeps of one lot besides its entries (which are in the merge buffer). */
+interface LotTables {
+  readonly info: LoadedLotInfo;
+  /** obs: barcodes as index, and the columns the lot's file carries. */
+  readonly obs: Frame;
+  readonly varNames: readonly string[];
+  /** var `gene_ids` as strings, when the lot has them. */
+  readonly geneIds: string[] | null;
+}
+
+/** The lot's feature IDs as strings, or null when it has none. */
+function geneIdsOf(vars: Frame): string[] | null {
+  const ids = vars.get('gene_ids');
+  return ids && (ids.kind === 'string' || ids.kind === 'categorical') ? columnStrings(ids) : null;
+}
+
+/** The sheet's lots read one after another on this thread, each appended to `buf` as it arrives. */
+async function readLotsInTurn(sheet: SampleSheet, expected: readonly (number | null)[], buf: MergeBuffer, log: Logger): Promise<LotTables[]> {
+  const out: LotTables[] = [];
+  for (const lot of sheet.lots) {
+    const t0 = performance.now();
+    let res;
+    try {
+      res = await readMatrix(lot.path, { log });
+    } catch (e) {
+      if (e instanceof InputError) throw new InputError(`lot '${lot.lot}': ${e.message}`, { cause: e });
+      throw e;
+    }
+    const { adata, format, countsSource } = res;
+    // Room still to keep for the lots after this one: their header counts, or this lot's size for
+    // each lot whose count is unknown (dense tables), so growing happens rarely.
+    const counts = adata.layers.counts ?? adata.X;
+    let reserve = 0;
+    for (let r = out.length + 1; r < sheet.lots.length; r++) reserve += expected[r] ?? nnzOf(counts);
+    appendLot(buf, counts, reserve);
+    const info = { lot: lot.lot, path: lot.path, format, nObs: adata.nObs, nVars: adata.nVars, ...(countsSource ? { countsSource } : {}) };
+    out.push({ info, obs: adata.obs, varNames: adata.varNames, geneIds: geneIdsOf(adata.var) });
+    log.info({ lot: lot.lot, format, nObs: adata.nObs, nVars: adata.nVars, ms: Math.round(performance.now() - t0) }, 'read lot');
+  }
+  return out;
+}
+
+/**
+ * The sheet's lots read by `threads` workers at once ({@link readLotInto}), each writing its entries
+ * into `buf` at the sum of the header counts of the lots before it. Every lot's count must be known.
+ */
+async function readLotsInWorkers(sheet: SampleSheet, expected: readonly number[], buf: MergeBuffer, threads: number, log: Logger): Promise<LotTables[]> {
+  const tasks: unknown[][] = [];
+  let offset = 0;
+  for (let l = 0; l < sheet.lots.length; l++) {
+    tasks.push([sheet.lots[l].path, buf.indices, buf.data, offset, expected[l]]);
+    buf.offsets.push(offset);
+    offset += expected[l];
+  }
+  buf.used = offset;
+  const results = await readLotsInto(tasks, threads);
+  return results.map((r, l) => {
+    const lot = sheet.lots[l];
+    if ('failure' in r) {
+      const e = lotError(r);
+      throw e instanceof InputError ? new InputError(`lot '${lot.lot}': ${e.message}`, { cause: e }) : e;
+    }
+    replayRecords(r.records, log);
+    buf.indptrs.push(r.indptr);
+    const nObs = r.obsNames.length;
+    const info = { lot: lot.lot, path: lot.path, format: r.format, nObs, nVars: r.nVars, ...(r.countsSource ? { countsSource: r.countsSource } : {}) };
+    const vars = new Frame(r.varNames, r.varColumns);
+    log.info({ lot: lot.lot, format: r.format, nObs, nVars: r.nVars, ms: r.ms }, 'read lot');
+    return { info, obs: new Frame(r.obsNames, r.obsColumns), varNames: r.varNames, geneIds: geneIdsOf(vars) };
+  });
 }
 
 /**
@@ -184,65 +293,64 @@ export async function loadLots(sheet: SampleSheet, options: Partial<LoadLotsOpti
     throw new UsageError(`loadLots: expected join 'union' or 'intersection', got '${String(join)}'`);
   }
   if (sheet.lots.length === 0) throw new InputError(`${sheet.path}: expected at least one lot, got none`);
-  const infos: LoadedLotInfo[] = [];
   // Peak memory: the merged arrays are allocated once from the lots' header counts, and each lot is
-  // copied in and dropped right after it is read, so at most one lot's own matrix is alive beside
-  // them (instead of every lot, their remapped copies and the stacked result).
+  // copied in and dropped right after it is read, so at most one lot's own matrix per thread is
+  // alive beside them (instead of every lot, their remapped copies and the stacked result).
   const expected: (number | null)[] = [];
   for (const lot of sheet.lots) expected.push(await peekNnz(lot.path));
   let capacity = 0;
   for (const n of expected) capacity += n ?? 0;
   const buf: MergeBuffer = { indices: allocIndices(capacity), data: allocValues(capacity), used: 0, offsets: [], indptrs: [] };
-  const barcodes: (readonly string[])[] = [];
-  const lotObs: Frame[] = [];
-  const idKeys: (string[] | null)[] = [];
-  const nameKeys: (readonly string[])[] = [];
-  for (const lot of sheet.lots) {
-    const t0 = performance.now();
-    let res;
-    try {
-      res = await readMatrix(lot.path, { log });
-    } catch (e) {
-      if (e instanceof InputError) throw new InputError(`lot '${lot.lot}': ${e.message}`, { cause: e });
-      throw e;
-    }
-    const { adata, format, countsSource } = res;
-    // Room still to keep for the lots after this one: their header counts, or this lot's size for
-    // each lot whose count is unknown (dense tables), so growing happens rarely.
-    const counts = adata.layers.counts ?? adata.X;
-    let reserve = 0;
-    for (let r = infos.length + 1; r < sheet.lots.length; r++) reserve += expected[r] ?? nnzOf(counts);
-    appendLot(buf, counts, reserve);
-    barcodes.push(adata.obsNames);
-    lotObs.push(adata.obs);
-    const ids = adata.var.get('gene_ids');
-    idKeys.push(ids && (ids.kind === 'string' || ids.kind === 'categorical') ? columnStrings(ids) : null);
-    nameKeys.push(adata.varNames);
-    infos.push({ lot: lot.lot, path: lot.path, format, nObs: adata.nObs, nVars: adata.nVars, ...(countsSource ? { countsSource } : {}) });
-    log.info({ lot: lot.lot, format, nObs: adata.nObs, nVars: adata.nVars, ms: Math.round(performance.now() - t0) }, 'read lot');
-  }
+  const threads = Math.max(1, Math.floor(options.threads ?? 1));
+  const lots =
+    threads > 1 && sheet.lots.length > 1 && expected.every((n) => n !== null)
+      ? await readLotsInWorkers(sheet, expected as number[], buf, threads, log)
+      : await readLotsInTurn(sheet, expected, buf, log);
+  const infos = lots.map((t) => t.info);
+  const barcodes = lots.map((t) => t.obs.index);
+  const lotObs = lots.map((t) => t.obs);
+  const idKeys = lots.map((t) => t.geneIds);
+  const nameKeys = lots.map((t) => t.varNames);
   // Match by feature ID only when every lot has IDs; symbols differ between annotations, IDs do not.
   const byId = idKeys.every((k) => k !== null);
   const matchedBy = byId ? 'gene_ids' : 'var_names';
-  const keys = sheet.lots.map((_, l) => (byId ? makeNamesUnique(idKeys[l]!) : nameKeys[l]));
+  // Lots usually share one feature list: a lot whose list equals the previous lot's reuses its keys
+  // and their global positions instead of looking every gene up again.
+  const keys: (readonly string[])[] = [];
+  for (let l = 0; l < sheet.lots.length; l++) {
+    const raw = byId ? idKeys[l]! : nameKeys[l];
+    const prev = l > 0 ? (byId ? idKeys[l - 1]! : nameKeys[l - 1]) : null;
+    keys.push(prev && sameStrings(raw, prev) ? keys[l - 1] : byId ? makeNamesUnique(raw) : raw);
+  }
   // Global gene order: first-seen order across lots (sheet order), so lot 1's order is kept.
   const globalIndex = new Map<string, number>();
   const globalKeys: string[] = [];
   const globalNames: string[] = [];
   const presentIn: number[] = [];
+  // Global position of each of a lot's genes.
+  const positions: Int32Array[] = [];
   for (let l = 0; l < keys.length; l++) {
     const kk = keys[l];
+    if (l > 0 && kk === keys[l - 1]) {
+      positions.push(positions[l - 1]);
+      for (let j = 0; j < kk.length; j++) presentIn[positions[l][j]]++;
+      continue;
+    }
+    const pos = new Int32Array(kk.length);
     for (let j = 0; j < kk.length; j++) {
-      const g = globalIndex.get(kk[j]);
+      let g = globalIndex.get(kk[j]);
       if (g === undefined) {
-        globalIndex.set(kk[j], globalKeys.length);
+        g = globalKeys.length;
+        globalIndex.set(kk[j], g);
         globalKeys.push(kk[j]);
         globalNames.push(nameKeys[l][j]);
         presentIn.push(1);
       } else {
         presentIn[g]++;
       }
+      pos[j] = g;
     }
+    positions.push(pos);
   }
   const nLots = sheet.lots.length;
   let genesNotShared = 0;
@@ -262,9 +370,9 @@ export async function loadLots(sheet: SampleSheet, options: Partial<LoadLotsOpti
   }
   const maps: Int32Array[] = [];
   for (let l = 0; l < nLots; l++) {
-    const kk = keys[l];
-    const map = new Int32Array(kk.length);
-    for (let j = 0; j < kk.length; j++) map[j] = keep[globalIndex.get(kk[j])!];
+    const pos = positions[l];
+    const map = new Int32Array(pos.length);
+    for (let j = 0; j < pos.length; j++) map[j] = keep[pos[j]];
     maps.push(map);
   }
   const X = remapMerged(buf, maps, nGenes);

@@ -161,7 +161,7 @@ export async function runPipeline(config: PipelineConfig, log: Logger, progress?
   // 1. Inputs.
   const sheet = await timed('read_samples', () => readSampleSheet(run.samples!));
   const readoutNames = chooseReadouts(sheet, run.readouts);
-  const loaded = await timed('load_lots', () => loadLots(sheet, { join: run.join }, log));
+  const loaded = await timed('load_lots', () => loadLots(sheet, { join: run.join, threads: ctx.threads }, log));
   const lots = loaded.lots;
 
   // 2. QC on every cell; verdicts stay in obs for cells.tsv.

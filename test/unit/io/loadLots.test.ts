@@ -11,6 +11,7 @@ import { writeDelimitedMatrix } from '../../../src/io/writeDelimitedMatrix.js';
 import { checkCompressed, nnzOf, toDenseArray, type CsrMatrix } from '../../../src/core/sparse.js';
 import { columnStrings, type Column } from '../../../src/core/frame.js';
 import { fixture, sharedData, tempDir } from '../../helpers/paths.js';
+import { inputError } from '../../helpers/expectInputError.js';
 
 /** A pino logger that collects records in memory. */
 function memoryLogger(): { log: pino.Logger; records: Record<string, unknown>[] } {
@@ -207,5 +208,56 @@ describe('loadLots merges in place exactly as reading, remapping and stacking ea
     // Most entries were dropped: the result owns right-sized arrays rather than views of the big ones.
     expect(adata.X.data.buffer.byteLength).toBe(nnzOf(adata.X) * 4);
     expect(adata.X.indices.buffer.byteLength).toBe(nnzOf(adata.X) * 4);
+  });
+});
+
+describe('loadLots with threads: lots read in worker threads, written into the merged arrays', () => {
+  const v3Mtx = sharedData('10x_formats', 'v3_mtx');
+  const v3H5 = sharedData('10x_formats', 'v3_h5', 'filtered_feature_bc_matrix.h5');
+
+  it('gives the same matrix, tables and lot summaries as reading the lots in turn (11-lot fixture cohort)', async () => {
+    const sheet = await readSampleSheet(fixture('lots', 'samples.csv'));
+    const one = await loadLots(sheet);
+    const two = await loadLots(sheet, { threads: 2 });
+    expectSameCsr(two.adata.X, one.adata.X, 'threads 2');
+    expect(two.adata.X.indices.buffer.byteLength).toBe(nnzOf(two.adata.X) * 4);
+    expect(two.adata.obsNames).toEqual(one.adata.obsNames);
+    expect(two.adata.varNames).toEqual(one.adata.varNames);
+    expect(two.adata.obs.columnNames).toEqual(one.adata.obs.columnNames);
+    expect(columnStrings(two.adata.var.require('gene_ids'))).toEqual(columnStrings(one.adata.var.require('gene_ids')));
+    expect(two.lots).toEqual(one.lots);
+    expect(two.adata.obs.require('vegf_hypoxia')).toEqual(one.adata.obs.require('vegf_hypoxia'));
+  });
+
+  it('matches the reference merge for MTX, a gene-permuted h5ad and 10x HDF5 lots, union and intersection', async () => {
+    const dir = tempDir();
+    const v3 = (await readMatrix(v3Mtx)).adata;
+    const reversed = Int32Array.from({ length: v3.nVars }, (_, j) => v3.nVars - 1 - j);
+    const h5adPath = join(dir, 'reversed.h5ad');
+    await writeH5ad(h5adPath, v3.subsetObs(Int32Array.from({ length: 200 }, (_, i) => i * 5)).subsetVars(reversed));
+    const paths = [v3Mtx, h5adPath, v3H5, v3Mtx];
+    const sheet = await sheetOf(dir, 'mixed.csv', paths);
+    for (const join of ['union', 'intersection'] as const) {
+      const { adata } = await loadLots(sheet, { join, threads: 2 });
+      const ref = await referenceMerge(paths, join);
+      expectSameCsr(adata.X, ref.X, `threads 2 ${join}`);
+      expect(columnStrings(adata.var.require('gene_ids'))).toEqual(ref.genes);
+    }
+  });
+
+  it("replays the readers' warnings from the workers and reports a bad lot by name as an InputError", async () => {
+    const dir = tempDir();
+    const mixed = fixture('tiny', 'h5', 'tenx_v3_mixed_features.h5');
+    const { log, records } = memoryLogger();
+    const { adata } = await loadLots(await sheetOf(dir, 'warn.csv', [mixed, mixed]), { threads: 2 }, log);
+    // The header count includes the dropped feature's entries: lot 2 moves down over the gap.
+    expectSameCsr(adata.X, (await referenceMerge([mixed, mixed], 'union')).X, 'mixed features');
+    expect(nnzOf(adata.X)).toBe(4);
+    const warnings = records.filter((r) => r.level === 40).map((r) => r.msg);
+    expect(warnings).toEqual(["dropped 1 features that are not 'Gene Expression'", "dropped 1 features that are not 'Gene Expression'"]);
+    const bad = fixture('tiny', 'bad_mtx', 'value_negative');
+    const badSheet = await sheetOf(dir, 'bad.csv', [v3Mtx, bad]);
+    const e = await inputError(() => loadLots(badSheet, { threads: 2 }));
+    expect(e.message).toMatch(/^lot 'L2': .*matrix\.mtx(\.gz)? line \d+: field 3 \(value\): expected a non-negative count, got -\d+$/);
   });
 });
