@@ -132,7 +132,7 @@ const umap = await timed('umap', () => {
       dist[i * k + t] = knn.distances[i * knn.k + t];
     }
   }
-  return runUmapKernel(idx, dist, n, k, { ...RUN_UMAP_DEFAULTS, minDist: 0.3, nEpochs }, rng.fork('umap'));
+  return runUmapKernel(idx, dist, n, k, { ...RUN_UMAP_DEFAULTS, minDist: 0.3, nEpochs }, rng.fork('umap'), undefined, threads);
 });
 digests.umap = digest(umap.data);
 

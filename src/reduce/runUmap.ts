@@ -2,14 +2,11 @@
  * UMAP embedding (McInnes, Healy & Melville 2018). The fuzzy simplicial set is ours
  * (`computeConnectivities`: smooth kNN distances + fuzzy union, the same graph umap-js builds
  * from our kNN lists), the curve parameters a, b come from umap-js (`findABParams`), and the
- * layout is optimised here: the stochastic gradient descent of umap-learn's
- * `optimize_layout_euclidean` (attractive moves along edges sampled in proportion to their
- * weight, `negativeSampleRate` repulsive samples each, gradients clipped at 4, learning rate
- * decaying linearly). umap-js runs the same loop on nested JS arrays and took 3-5x scran.js's
- * time (benchmarks/compare); here it runs on typed arrays, d^(2b) comes from a table-driven power
- * (`powFixed`, 4x cheaper than `Math.pow`), and negative samples from an inlined xorshift128
- * stream. The seed of that stream and the uniform initial layout in [-10, 10] come from our Rng,
- * so a seed fixes the embedding.
+ * layout is optimised by umap-learn's stochastic gradient descent in `umapLayout.ts` (umap-js runs
+ * the same loop on nested JS arrays and took 3-5x scran.js's time, benchmarks/compare). The
+ * uniform initial layout in [-10, 10] and the negative-sample streams come from our Rng, so a seed
+ * fixes the embedding; the layout's cell blocks run on worker threads with the same result for any
+ * number of threads.
  *
  * Defaults: minDist 0.3 (Seurat `RunUMAP`; scanpy uses 0.5), spread 1, nEpochs by umap-js's size
  * rule (500 up to 2,500 cells, 400 up to 5,000, 300 up to 7,500, else 200 — umap-learn's cap).
@@ -21,7 +18,8 @@ import type { Rng } from '../core/rng.js';
 import { defineStep } from '../core/step.js';
 import { AnalysisError, UsageError } from '../core/errors.js';
 import { computeConnectivities } from '../neighbors/computeConnectivities.js';
-import { fixedPowTable, powFixed } from '../core/fixedPow.js';
+import { sharedWhen } from '../core/parallel.js';
+import { layoutBlocks, runLayout, type LayoutState } from './umapLayout.js';
 
 /** Parameters of {@link runUmap}. */
 export interface RunUmapParams {
@@ -37,159 +35,28 @@ export interface RunUmapParams {
   negativeSampleRate: number;
   /** Initial learning rate. @default 1 */
   learningRate: number;
+  /**
+   * Cell blocks of the layout optimisation (see umapLayout.ts): blocks run on separate threads and
+   * see each other's cells as they stood at the start of the epoch; 1 = umap-learn's sequential
+   * order. The result depends on this number, never on the number of threads. @default 4
+   */
+  blocks: number;
 }
 
 /** Defaults of {@link runUmap}. */
-export const RUN_UMAP_DEFAULTS: RunUmapParams = { nComponents: 2, minDist: 0.3, spread: 1, nEpochs: null, negativeSampleRate: 5, learningRate: 1 };
+export const RUN_UMAP_DEFAULTS: RunUmapParams = { nComponents: 2, minDist: 0.3, spread: 1, nEpochs: null, negativeSampleRate: 5, learningRate: 1, blocks: 4 };
 
-/** Epochs between yields to the event loop. */
-const EPOCHS_PER_YIELD = 10;
+/** Below this many edges an epoch is too short to be worth a round trip to the workers. */
+const MIN_EDGES_FOR_THREADS = 20_000;
 
 /** umap-js's default epoch count for n cells. */
 export function defaultEpochs(n: number): number {
   return n <= 2500 ? 500 : n <= 5000 ? 400 : n <= 7500 ? 300 : 200;
 }
 
-/** Gradient clip of umap-learn. */
-const CLIP = 4;
-
 /** A non-zero 32-bit word from `rng` (xorshift state must not be all zero). */
 function seedWord(rng: Rng): number {
   return (Math.floor(rng.next() * 4294967296) | 0) || 0x9e3779b9;
-}
-
-/** Arrays of the layout optimisation, carried between epoch batches. */
-export interface LayoutState {
-  /** n x dim coordinates, updated in place. */
-  emb: Float64Array;
-  dim: number;
-  n: number;
-  /** Curve parameters of 1 / (1 + a d^(2b)). */
-  a: number;
-  b: number;
-  /** Edge endpoints and umap-learn's per-edge sampling schedule. */
-  head: Int32Array;
-  tail: Int32Array;
-  epochsPerSample: Float64Array;
-  epochsPerNegative: Float64Array;
-  nextSample: Float64Array;
-  nextNegative: Float64Array;
-  /** xorshift128 state for negative samples (umap-learn likewise draws them from its own stream). */
-  seed: Int32Array;
-}
-
-/**
- * Epochs [from, to) of umap-learn's SGD (`optimize_layout_euclidean`), synchronous and on typed
- * arrays only, so the hot loop compiles once and never allocates.
- */
-export function optimizeEpochs(st: LayoutState, from: number, to: number, nEpochs: number, learningRate: number): void {
-  const { emb, dim, n, a, b, head, tail, epochsPerSample, epochsPerNegative, nextSample, nextNegative, seed } = st;
-  const m = head.length;
-  const twoAB = 2 * a * b, twoB = 2 * b;
-  const powB = fixedPowTable(b);
-  let s0 = seed[0], s1 = seed[1], s2 = seed[2], s3 = seed[3];
-  for (let epoch = from; epoch < to; epoch++) {
-    const alpha = learningRate * (1 - epoch / nEpochs);
-    for (let t = 0; t < m; t++) {
-      if (nextSample[t] > epoch) continue;
-      const j = head[t] * dim;
-      let kk = tail[t] * dim;
-      let d2 = 0;
-      for (let c = 0; c < dim; c++) { const diff = emb[j + c] - emb[kk + c]; d2 += diff * diff; }
-      // Attraction: d/dd of log(1 / (1 + a d^(2b))); d^(2b - 2) = d^(2b) / d^2 saves a power.
-      if (d2 > 0) {
-        const pb = powFixed(d2, powB);
-        const attract = (-twoAB * pb) / (d2 * (a * pb + 1));
-        for (let c = 0; c < dim; c++) {
-          let g = attract * (emb[j + c] - emb[kk + c]);
-          g = g > CLIP ? CLIP : g < -CLIP ? -CLIP : g;
-          emb[j + c] += g * alpha;
-          emb[kk + c] -= g * alpha;
-        }
-      }
-      nextSample[t] += epochsPerSample[t];
-      const nNeg = Math.floor((epoch - nextNegative[t]) / epochsPerNegative[t]);
-      for (let s = 0; s < nNeg; s++) {
-        // xorshift128 (Marsaglia 2003), scaled to [0, n) by a multiply.
-        const x = s0 ^ (s0 << 11);
-        s0 = s1; s1 = s2; s2 = s3;
-        s3 = s3 ^ (s3 >>> 19) ^ x ^ (x >>> 8);
-        const other = Math.floor(((s3 >>> 0) * n) / 4294967296);
-        if (other === head[t]) continue;
-        kk = other * dim;
-        d2 = 0;
-        for (let c = 0; c < dim; c++) { const diff = emb[j + c] - emb[kk + c]; d2 += diff * diff; }
-        // Repulsion, with umap-learn's 0.001 guard against division by zero.
-        const repel = d2 > 0 ? twoB / ((0.001 + d2) * (a * powFixed(d2, powB) + 1)) : 0;
-        for (let c = 0; c < dim; c++) {
-          let g = repel > 0 ? repel * (emb[j + c] - emb[kk + c]) : CLIP;
-          g = g > CLIP ? CLIP : g < -CLIP ? -CLIP : g;
-          emb[j + c] += g * alpha;
-        }
-      }
-      nextNegative[t] += nNeg * epochsPerNegative[t];
-    }
-  }
-  seed[0] = s0; seed[1] = s1; seed[2] = s2; seed[3] = s3;
-}
-
-/**
- * {@link optimizeEpochs} for 2-D layouts (the default), with the coordinate loops written out:
- * the same operations in the same order, so the same bits, at about 30% less time.
- */
-export function optimizeEpochs2d(st: LayoutState, from: number, to: number, nEpochs: number, learningRate: number): void {
-  const { emb, n, a, b, head, tail, epochsPerSample, epochsPerNegative, nextSample, nextNegative, seed } = st;
-  const m = head.length;
-  const twoAB = 2 * a * b, twoB = 2 * b;
-  const powB = fixedPowTable(b);
-  let s0 = seed[0], s1 = seed[1], s2 = seed[2], s3 = seed[3];
-  for (let epoch = from; epoch < to; epoch++) {
-    const alpha = learningRate * (1 - epoch / nEpochs);
-    for (let t = 0; t < m; t++) {
-      if (nextSample[t] > epoch) continue;
-      const h = head[t];
-      const j = 2 * h;
-      let kk = 2 * tail[t];
-      let jx = emb[j], jy = emb[j + 1];
-      let dx = jx - emb[kk], dy = jy - emb[kk + 1];
-      let d2 = dx * dx + dy * dy;
-      if (d2 > 0) {
-        const pb = powFixed(d2, powB);
-        const attract = (-twoAB * pb) / (d2 * (a * pb + 1));
-        let g = attract * dx;
-        g = g > CLIP ? CLIP : g < -CLIP ? -CLIP : g;
-        emb[j] = jx + g * alpha;
-        emb[kk] -= g * alpha;
-        g = attract * dy;
-        g = g > CLIP ? CLIP : g < -CLIP ? -CLIP : g;
-        emb[j + 1] = jy + g * alpha;
-        emb[kk + 1] -= g * alpha;
-        jx = emb[j]; jy = emb[j + 1];
-      }
-      nextSample[t] += epochsPerSample[t];
-      const nNeg = Math.floor((epoch - nextNegative[t]) / epochsPerNegative[t]);
-      for (let s = 0; s < nNeg; s++) {
-        const x = s0 ^ (s0 << 11);
-        s0 = s1; s1 = s2; s2 = s3;
-        s3 = s3 ^ (s3 >>> 19) ^ x ^ (x >>> 8);
-        const other = Math.floor(((s3 >>> 0) * n) / 4294967296);
-        if (other === h) continue;
-        kk = 2 * other;
-        dx = jx - emb[kk]; dy = jy - emb[kk + 1];
-        d2 = dx * dx + dy * dy;
-        const repel = d2 > 0 ? twoB / ((0.001 + d2) * (a * powFixed(d2, powB) + 1)) : 0;
-        let g = repel > 0 ? repel * dx : CLIP;
-        g = g > CLIP ? CLIP : g < -CLIP ? -CLIP : g;
-        jx += g * alpha;
-        g = repel > 0 ? repel * dy : CLIP;
-        g = g > CLIP ? CLIP : g < -CLIP ? -CLIP : g;
-        jy += g * alpha;
-      }
-      emb[j] = jx; emb[j + 1] = jy;
-      nextNegative[t] += nNeg * epochsPerNegative[t];
-    }
-  }
-  seed[0] = s0; seed[1] = s1; seed[2] = s2; seed[3] = s3;
 }
 
 /**
@@ -202,6 +69,7 @@ export function optimizeEpochs2d(st: LayoutState, from: number, to: number, nEpo
  * @param p parameters.
  * @param rng random stream (layout initialisation and negative sampling).
  * @param progress called with the fraction of epochs done.
+ * @param threads worker threads for the layout's blocks (the result is the same for any number).
  * @returns row-major `n x nComponents` Float32 coordinates.
  * @example
  * const xy = await runUmapKernel(knn.indices, knn.distances, knn.nRows, knn.k, RUN_UMAP_DEFAULTS, createRng(0));
@@ -214,6 +82,7 @@ export async function runUmapKernel(
   p: RunUmapParams,
   rng: Rng,
   progress?: (fraction: number) => void,
+  threads = 1,
 ): Promise<DenseMatrix> {
   if (n <= k) throw new Error(`UMAP needs more cells (${n}) than neighbours (${k})`);
   const graph = computeConnectivities(indices, distances, n, k);
@@ -239,25 +108,33 @@ export async function runUmapKernel(
       t++;
     }
   }
-  const epochsPerNegative = new Float64Array(m);
-  for (let t = 0; t < m; t++) epochsPerNegative[t] = epochsPerSample[t] / p.negativeSampleRate;
-  const nextSample = Float64Array.from(epochsPerSample);
-  const nextNegative = Float64Array.from(epochsPerNegative);
-
+  // Workers share every array they read or write; one thread keeps plain memory.
+  const threadsUsed = m >= MIN_EDGES_FOR_THREADS ? Math.max(1, Math.min(threads, p.blocks)) : 1;
+  const shared = threadsUsed > 1;
+  const perNegative = new Float64Array(m);
+  for (let t = 0; t < m; t++) perNegative[t] = epochsPerSample[t] / p.negativeSampleRate;
   const emb = new Float64Array(n * dim);
   for (let t = 0; t < emb.length; t++) emb[t] = rng.next() * 20 - 10;
-
-  const layout: LayoutState = { emb, dim, n, a, b, head, tail, epochsPerSample, epochsPerNegative, nextSample, nextNegative, seed: new Int32Array(4) };
-  for (let w = 0; w < 4; w++) layout.seed[w] = seedWord(rng);
-  for (let epoch = 0; epoch < nEpochs; epoch += EPOCHS_PER_YIELD) {
-    const last = Math.min(nEpochs, epoch + EPOCHS_PER_YIELD);
-    if (dim === 2) optimizeEpochs2d(layout, epoch, last, nEpochs, p.learningRate);
-    else optimizeEpochs(layout, epoch, last, nEpochs, p.learningRate);
-    progress?.(last / nEpochs);
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
+  const seeds = new Int32Array(4 * p.blocks);
+  for (let w = 0; w < seeds.length; w++) seeds[w] = seedWord(rng);
+  const { cellStart, edgeStart } = layoutBlocks(head, epochsPerSample, n, p.blocks);
+  const layout: LayoutState = {
+    emb: sharedWhen(emb, shared),
+    snapshot: sharedWhen(Float64Array.from(emb), shared),
+    deltas: sharedWhen(new Float64Array(p.blocks > 1 ? p.blocks * emb.length : 0), shared),
+    dim, n, a, b,
+    head: sharedWhen(head, shared),
+    tail: sharedWhen(tail, shared),
+    epochsPerSample: sharedWhen(epochsPerSample, shared),
+    epochsPerNegative: sharedWhen(perNegative, shared),
+    nextSample: sharedWhen(Float64Array.from(epochsPerSample), shared),
+    nextNegative: sharedWhen(Float64Array.from(perNegative), shared),
+    cellStart, edgeStart,
+    seeds: sharedWhen(seeds, shared),
+  };
+  await runLayout(layout, nEpochs, p.learningRate, threadsUsed, progress);
   progress?.(1);
-  return { nRows: n, nCols: dim, data: Float32Array.from(emb) };
+  return { nRows: n, nCols: dim, data: Float32Array.from(layout.emb) };
 }
 
 /**
@@ -309,17 +186,18 @@ export const runUmap = defineStep<RunUmapParams>({
     if (p.nEpochs !== null && !(Number.isInteger(p.nEpochs) && p.nEpochs >= 1)) throw new UsageError(`nEpochs must be a positive integer or null, got ${p.nEpochs}`);
     if (!(p.negativeSampleRate > 0)) throw new UsageError(`negativeSampleRate must be > 0, got ${p.negativeSampleRate}`);
     if (!(p.learningRate > 0)) throw new UsageError(`learningRate must be > 0, got ${p.learningRate}`);
+    if (!(Number.isInteger(p.blocks) && p.blocks >= 1 && p.blocks <= 64)) throw new UsageError(`blocks must be an integer from 1 to 64, got ${p.blocks}`);
   },
   run: async (adata, p, ctx) => {
     const d = adata.obsp.distances;
     if (!d) throw new AnalysisError('umap needs obsp.distances; run neighbors first');
     const knn = knnFromDistanceCsr(d);
     if (adata.nObs <= knn.k) throw new AnalysisError(`umap needs more cells (${adata.nObs}) than neighbours (${knn.k})`);
-    const emb = await runUmapKernel(knn.indices, knn.distances, adata.nObs, knn.k, p, ctx.rng, ctx.progress);
+    const emb = await runUmapKernel(knn.indices, knn.distances, adata.nObs, knn.k, p, ctx.rng, ctx.progress, ctx.threads);
     ctx.log.info({ k: knn.k, nEpochs: p.nEpochs ?? defaultEpochs(adata.nObs) }, 'umap done');
     return adata.with({
       obsm: { ...adata.obsm, X_umap: emb },
-      uns: { ...adata.uns, umap: { params: { min_dist: p.minDist, spread: p.spread, n_components: p.nComponents, n_epochs: p.nEpochs } } },
+      uns: { ...adata.uns, umap: { params: { min_dist: p.minDist, spread: p.spread, n_components: p.nComponents, n_epochs: p.nEpochs, blocks: p.blocks } } },
     });
   },
 });

@@ -24,6 +24,14 @@ const round = (a: ArrayLike<number>, digits: number): number[] => Array.from(a, 
 
 describe('noreg snapshots (snapshot, not truth)', () => {
   it('seeded UMAP of 120 points (k = 10, 50 epochs)', async () => {
+    // One block: umap-learn's sequential order, unchanged since this snapshot was first written.
+    const x = points();
+    const knn = await knnExact(x, 10);
+    const emb = await runUmapKernel(knn.indices, knn.distances, 120, 10, { ...RUN_UMAP_DEFAULTS, nEpochs: 50, blocks: 1 }, createRng(1));
+    expect(round(emb.data.subarray(0, 40), 4)).toMatchSnapshot();
+  });
+
+  it('seeded UMAP of the same points in the default 4 blocks', async () => {
     const x = points();
     const knn = await knnExact(x, 10);
     const emb = await runUmapKernel(knn.indices, knn.distances, 120, 10, { ...RUN_UMAP_DEFAULTS, nEpochs: 50 }, createRng(1));

@@ -11,7 +11,9 @@ import { createRng } from '../../../src/core/rng.js';
 import { knnExact, type KnnResult } from '../../../src/neighbors/knnExact.js';
 import { computeConnectivities } from '../../../src/neighbors/computeConnectivities.js';
 import { knnToDistanceCsr } from '../../../src/neighbors/findNeighbors.js';
-import { knnFromDistanceCsr, optimizeEpochs, optimizeEpochs2d, runUmapKernel, RUN_UMAP_DEFAULTS, runUmap, type LayoutState } from '../../../src/reduce/runUmap.js';
+import { knnFromDistanceCsr, runUmapKernel, RUN_UMAP_DEFAULTS, runUmap } from '../../../src/reduce/runUmap.js';
+import { finishEpoch, layoutBlocks, layoutEpoch2d, layoutEpochAnyDim, type LayoutState } from '../../../src/reduce/umapLayout.js';
+import { fixedPowTable, powFixed } from '../../../src/core/fixedPow.js';
 import { AnnDataLite } from '../../../src/core/adata.js';
 import { Frame } from '../../../src/core/frame.js';
 import { csrFromDense, toDenseArray } from '../../../src/core/sparse.js';
@@ -87,8 +89,8 @@ describe('runUmap on pbmc3k (Seurat PCs 1-10, k = 20)', () => {
     expect(Array.from(c.data)).not.toEqual(Array.from(a.data));
   });
 
-  it('the 2-D layout loop gives the same bits as the general one; 3-D layouts keep the clusters together', async () => {
-    // A state with pbmc3k's kNN edges (first 400 cells), umap-learn's schedule, 40 epochs of each loop.
+  /** A layout state on pbmc3k's kNN edges (first 400 cells) with umap-learn's schedule, cut into `blocks`. */
+  async function smallState(blocks: number, dim = 2): Promise<LayoutState> {
     const n = 400, k = 20;
     const k20 = await knnExact({ nRows: n, nCols: 10, data: pcs.data.slice(0, n * 10) }, k);
     const m = n * (k - 1);
@@ -101,19 +103,104 @@ describe('runUmap on pbmc3k (Seurat PCs 1-10, k = 20)', () => {
       }
     }
     const rng = createRng(3);
-    const emb = Float64Array.from({ length: 2 * n }, () => rng.next() * 20 - 10);
-    const state = (): LayoutState => ({
-      emb: emb.slice(), dim: 2, n, a: 1.58, b: 0.9, head, tail, epochsPerSample: eps, epochsPerNegative: eps.map((e) => e / 5),
-      nextSample: eps.slice(), nextNegative: eps.map((e) => e / 5), seed: Int32Array.of(11, 22, 33, 44),
-    });
-    const general = state(), unrolled = state();
-    optimizeEpochs(general, 0, 40, 40, 1);
-    optimizeEpochs2d(unrolled, 0, 40, 40, 1);
+    const emb = Float64Array.from({ length: dim * n }, () => rng.next() * 20 - 10);
+    const seeds = new Int32Array(4 * blocks);
+    for (let w = 0; w < seeds.length; w++) seeds[w] = 11 * (w + 1);
+    return {
+      emb, snapshot: emb.slice(), deltas: new Float64Array(blocks * emb.length), dim, n, a: 1.58, b: 0.9, head, tail,
+      epochsPerSample: eps, epochsPerNegative: eps.map((e) => e / 5), nextSample: eps.slice(), nextNegative: eps.map((e) => e / 5),
+      ...layoutBlocks(head, eps, n, blocks), seeds,
+    };
+  }
+
+  /** Epochs [0, nEpochs) with one layout loop, blocks in turn. */
+  function runEpochs(st: LayoutState, nEpochs: number, loop: typeof layoutEpoch2d): void {
+    const blocks = st.cellStart.length - 1;
+    for (let epoch = 0; epoch < nEpochs; epoch++) {
+      for (let b = 0; b < blocks; b++) loop(st, b, epoch, nEpochs, 1);
+      finishEpoch(st, 0, st.emb.length);
+    }
+  }
+
+  /**
+   * umap-learn's optimize_layout_euclidean for 2-D, written plainly (one block, every read live):
+   * the reference the one-block layout must equal bit for bit.
+   */
+  function referenceLayout(st: LayoutState, nEpochs: number): void {
+    const { emb, n, a, b, head, tail, epochsPerSample, epochsPerNegative, nextSample, nextNegative } = st;
+    const pow = fixedPowTable(b);
+    const clip = (g: number): number => Math.max(-4, Math.min(4, g));
+    let [s0, s1, s2, s3] = st.seeds;
+    for (let epoch = 0; epoch < nEpochs; epoch++) {
+      const alpha = 1 - epoch / nEpochs;
+      for (let t = 0; t < head.length; t++) {
+        if (nextSample[t] > epoch) continue;
+        const j = 2 * head[t], kk = 2 * tail[t];
+        const d2 = (emb[j] - emb[kk]) ** 2 + (emb[j + 1] - emb[kk + 1]) ** 2;
+        if (d2 > 0) {
+          const pb = powFixed(d2, pow);
+          const coef = (-2 * a * b * pb) / (d2 * (a * pb + 1));
+          for (let c = 0; c < 2; c++) {
+            const g = clip(coef * (emb[j + c] - emb[kk + c]));
+            emb[j + c] += g * alpha;
+            emb[kk + c] -= g * alpha;
+          }
+        }
+        nextSample[t] += epochsPerSample[t];
+        const nNeg = Math.floor((epoch - nextNegative[t]) / epochsPerNegative[t]);
+        for (let s = 0; s < nNeg; s++) {
+          const x = s0 ^ (s0 << 11);
+          [s0, s1, s2] = [s1, s2, s3];
+          s3 = s3 ^ (s3 >>> 19) ^ x ^ (x >>> 8);
+          const o = 2 * Math.floor(((s3 >>> 0) * n) / 4294967296);
+          if (o === j) continue;
+          const e2 = (emb[j] - emb[o]) ** 2 + (emb[j + 1] - emb[o + 1]) ** 2;
+          const coef = e2 > 0 ? (2 * b) / ((0.001 + e2) * (a * powFixed(e2, pow) + 1)) : 0;
+          for (let c = 0; c < 2; c++) emb[j + c] += (coef > 0 ? clip(coef * (emb[j + c] - emb[o + c])) : 4) * alpha;
+        }
+        nextNegative[t] += nNeg * epochsPerNegative[t];
+      }
+    }
+  }
+
+  it("with one block the layout is umap-learn's sequential SGD bit for bit", async () => {
+    const ours = await smallState(1), reference = await smallState(1);
+    runEpochs(ours, 40, layoutEpoch2d);
+    referenceLayout(reference, 40);
+    expect(Array.from(ours.emb)).toEqual(Array.from(reference.emb));
+    expect(Array.from(ours.emb)).not.toEqual(Array.from((await smallState(1)).emb));
+  });
+
+  it('blocks: cut where the head cell changes, about equal sampling each; the 2-D loop gives the bits of the general one', async () => {
+    const st = await smallState(3);
+    expect(Array.from(st.cellStart)).toEqual([0, st.head[st.edgeStart[1]], st.head[st.edgeStart[2]], 400]);
+    const rate = (e0: number, e1: number): number => {
+      let r = 0;
+      for (let t = e0; t < e1; t++) r += 1 / st.epochsPerSample[t];
+      return r;
+    };
+    const total = rate(0, st.head.length);
+    for (let b = 0; b < 3; b++) {
+      expect(st.head[st.edgeStart[b + 1] - 1]).toBeLessThan(st.cellStart[b + 1]);
+      expect(Math.abs(rate(st.edgeStart[b], st.edgeStart[b + 1]) - total / 3)).toBeLessThan(0.01 * total);
+    }
+    const general = await smallState(3), unrolled = await smallState(3), oneBlock = await smallState(1);
+    runEpochs(general, 40, layoutEpochAnyDim);
+    runEpochs(unrolled, 40, layoutEpoch2d);
+    runEpochs(oneBlock, 40, layoutEpoch2d);
     expect(Array.from(unrolled.emb)).toEqual(Array.from(general.emb));
-    expect(Array.from(unrolled.seed)).toEqual(Array.from(general.seed));
-    expect(Array.from(general.emb)).not.toEqual(Array.from(emb));
-    // The general loop on a 3-D layout of all cells.
-    const emb3 = await runUmapKernel(knn.indices, knn.distances, knn.nRows, knn.k, { ...RUN_UMAP_DEFAULTS, nComponents: 3, nEpochs: 200 }, createRng(42));
+    expect(Array.from(unrolled.seeds)).toEqual(Array.from(general.seeds));
+    // Blocks see each other's cells one epoch late: a different, equally valid path.
+    expect(Array.from(unrolled.emb)).not.toEqual(Array.from(oneBlock.emb));
+  });
+
+  it('gives the same bits on 1 and 2 threads; 3-D layouts keep the clusters together', async () => {
+    // All 2,638 cells: ~60k edges, enough for the layout to use worker threads.
+    const params = { ...RUN_UMAP_DEFAULTS, nEpochs: 60 };
+    const one = await runUmapKernel(knn.indices, knn.distances, knn.nRows, knn.k, params, createRng(5), undefined, 1);
+    const two = await runUmapKernel(knn.indices, knn.distances, knn.nRows, knn.k, params, createRng(5), undefined, 2);
+    expect(Array.from(two.data)).toEqual(Array.from(one.data));
+    const emb3 = await runUmapKernel(knn.indices, knn.distances, knn.nRows, knn.k, { ...RUN_UMAP_DEFAULTS, nComponents: 3, nEpochs: 200 }, createRng(42), undefined, 2);
     expect(emb3.nCols).toBe(3);
     expect(await knnLabelAgreement(emb3, cluster)).toBeGreaterThanOrEqual(0.9);
   });
