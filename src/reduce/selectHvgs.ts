@@ -66,16 +66,24 @@ export async function vstStats(counts: CsrMatrix, rows: Int32Array | null, span:
   const n = rows ? rows.length : counts.nRows;
   const { indptr, indices, data } = counts;
   const matrix = [indptr, indices, data, rows];
-  const [sum, nnz] = await sumOverRowBlocks(import.meta.url, 'countSumsRows', [...matrix, G], n, counts.data.length, threads);
+  const [sum, nnz, sumSq, fractional] = await sumOverRowBlocks(import.meta.url, 'countSumsRows', [...matrix, G], n, counts.data.length, threads);
   const means = new Float64Array(G);
   for (let j = 0; j < G; j++) means[j] = sum[j] / n;
-  // Two-pass variance (sum of squared deviations from the mean) avoids cancellation.
-  const [ss] = await sumOverRowBlocks(import.meta.url, 'squaredDeviationsRows', [...matrix, means], n, counts.data.length, threads);
   const variances = new Float64Array(G);
-  for (let j = 0; j < G; j++) {
-    ss[j] += (n - nnz[j]) * means[j] * means[j];
-    variances[j] = n > 1 ? ss[j] / (n - 1) : 0;
+  // Integer counts make both sums exact (below 2^53), so sum((x - mean)^2) = sum(x^2) - mean * sum(x)
+  // is rounded once, to ~1e-16 of sum(x^2) (for counts, within ~1e-13 of the two-pass value, and 0
+  // exactly for a constant gene). Other values take the two-pass form, which avoids cancellation.
+  let exact = fractional[0] === 0;
+  for (let j = 0; j < G && exact; j++) exact = sumSq[j] < 2 ** 53;
+  let ss: Float64Array;
+  if (exact) {
+    ss = new Float64Array(G);
+    for (let j = 0; j < G; j++) ss[j] = Math.max(0, sumSq[j] - means[j] * sum[j]);
+  } else {
+    [ss] = await sumOverRowBlocks(import.meta.url, 'squaredDeviationsRows', [...matrix, means], n, counts.data.length, threads);
+    for (let j = 0; j < G; j++) ss[j] += (n - nnz[j]) * means[j] * means[j];
   }
+  for (let j = 0; j < G; j++) variances[j] = n > 1 ? ss[j] / (n - 1) : 0;
   // loess of log10(var) on log10(mean) over non-constant genes.
   let m = 0;
   for (let j = 0; j < G; j++) if (variances[j] > 0) m++;
@@ -151,19 +159,26 @@ export async function dispersionStats(logX: CsrMatrix, rows: Int32Array | null, 
  * `sumOverRowBlocks`.
  */
 
-/** Per-gene sums of counts and of stored entries (pass 1 of vst). */
+/**
+ * Per-gene sums of counts, of stored entries and of squared counts (pass 1 of vst), and the number
+ * of stored values that are not integers (as a one-element array).
+ */
 export function countSumsRows(indptr: Indptr, indices: Int32Array, data: Float32Array, rows: Int32Array | null, G: number, t0: number, t1: number): Float64Array[] {
-  const sum = new Float64Array(G), nnz = new Float64Array(G);
+  const sum = new Float64Array(G), nnz = new Float64Array(G), sumSq = new Float64Array(G);
+  let fractional = 0;
   for (let t = t0; t < t1; t++) {
     const i = rows ? rows[t] : t;
     const end = indptr[i + 1];
     for (let k = indptr[i]; k < end; k++) {
       const j = indices[k];
-      sum[j] += data[k];
+      const v = data[k];
+      sum[j] += v;
+      sumSq[j] += v * v;
       nnz[j]++;
+      fractional += v === Math.floor(v) ? 0 : 1;
     }
   }
-  return [sum, nnz];
+  return [sum, nnz, sumSq, Float64Array.of(fractional)];
 }
 
 /** Per-gene sums of squared deviations of the stored entries from `means` (pass 2 of vst). */

@@ -68,6 +68,27 @@ describe('selectHvgs', () => {
     expect(maxRelDiff(st.score, naive, 1e-12)).toBeLessThan(1e-9);
   });
 
+  it('vst variances: one pass from exact sums for integer counts, two passes otherwise; a constant gene has variance 0 exactly', async () => {
+    const n = 150, G = 60;
+    const base = simulateCounts(n, G, 5);
+    for (const scale of [1, 0.37]) {
+      const dense = new Float64Array(n * G);
+      for (let i = 0; i < n; i++) for (let k = base.indptr[i]; k < base.indptr[i + 1]; k++) dense[i * G + base.indices[k]] = base.data[k] * scale;
+      // Gene 0 is constant: 3 counts (or 3 x scale) in every cell.
+      for (let i = 0; i < n; i++) dense[i * G] = 3 * scale;
+      const x = csrFromDense(n, G, Float32Array.from(dense));
+      const st = await vstStats(x, null, 0.3, 'direct');
+      const vr = new Float64Array(G);
+      for (let j = 0; j < G; j++) {
+        let m = 0;
+        for (let i = 0; i < n; i++) m += Math.fround(dense[i * G + j]) / n;
+        for (let i = 0; i < n; i++) vr[j] += (Math.fround(dense[i * G + j]) - m) ** 2 / (n - 1);
+      }
+      expect(st.variances[0], `scale ${scale}`).toBe(0);
+      expect(maxRelDiff(st.variances, vr, 1e-12), `scale ${scale}`).toBeLessThan(1e-10);
+    }
+  });
+
   it('dispersion flavor: log mean of expm1, log VMR, z-scored within mean bins', async () => {
     // gene0 constant zero -> NaN dispersion, never selected
     const logX = csrFromDense(3, 2, [0, Math.log1p(1), 0, Math.log1p(3), 0, Math.log1p(2)]);
