@@ -20,6 +20,7 @@ import { AnalysisError, UsageError } from '../core/errors.js';
 import { computeConnectivities } from '../neighbors/computeConnectivities.js';
 import { sharedWhen } from '../core/parallel.js';
 import { layoutBlocks, runLayout, type LayoutState } from './umapLayout.js';
+import { fixedPowTable } from '../core/fixedPow.js';
 
 /** Parameters of {@link runUmap}. */
 export interface RunUmapParams {
@@ -122,7 +123,7 @@ export async function runUmapKernel(
     emb: sharedWhen(emb, shared),
     snapshot: sharedWhen(Float64Array.from(emb), shared),
     deltas: sharedWhen(new Float64Array(p.blocks > 1 ? p.blocks * emb.length : 0), shared),
-    dim, n, a, b,
+    dim, n, a, b, powB: fixedPowTable(b),
     head: sharedWhen(head, shared),
     tail: sharedWhen(tail, shared),
     epochsPerSample: sharedWhen(epochsPerSample, shared),

@@ -15,7 +15,7 @@
  * umap-learn's sequential order exactly. (umap-learn's parallel mode lets threads race on shared
  * coordinates instead, so its result changes from run to run.)
  */
-import { fixedPowTable, powFixed } from '../core/fixedPow.js';
+import { powFixed } from '../core/fixedPow.js';
 import { parallelMap } from '../core/parallel.js';
 
 /** Gradient clip of umap-learn. */
@@ -34,6 +34,8 @@ export interface LayoutState {
   /** Curve parameters of 1 / (1 + a d^(2b)). */
   a: number;
   b: number;
+  /** `fixedPowTable(b)`, built once for every block and epoch. */
+  powB: Float64Array;
   /** Edge endpoints (grouped by head) and umap-learn's per-edge sampling schedule. */
   head: Int32Array;
   tail: Int32Array;
@@ -182,12 +184,11 @@ export function finishEpoch(st: LayoutState, from: number, to: number): void {
 
 /** {@link layoutEpoch} for any number of dimensions. */
 export function layoutEpochAnyDim(st: LayoutState, block: number, epoch: number, nEpochs: number, learningRate: number): void {
-  const { emb, snapshot, deltas, dim, n, a, b, head, tail, epochsPerSample, epochsPerNegative, nextSample, nextNegative, seeds } = st;
+  const { emb, snapshot, deltas, dim, n, a, b, powB, head, tail, epochsPerSample, epochsPerNegative, nextSample, nextNegative, seeds } = st;
   const c0 = st.cellStart[block], c1 = st.cellStart[block + 1];
   const e0 = st.edgeStart[block], e1 = st.edgeStart[block + 1];
   const moved = block * emb.length;
   const twoAB = 2 * a * b, twoB = 2 * b;
-  const powB = fixedPowTable(b);
   let s0 = seeds[4 * block], s1 = seeds[4 * block + 1], s2 = seeds[4 * block + 2], s3 = seeds[4 * block + 3];
   const alpha = learningRate * (1 - epoch / nEpochs);
   for (let t = e0; t < e1; t++) {
@@ -243,12 +244,11 @@ export function layoutEpochAnyDim(st: LayoutState, block: number, epoch: number,
  * the same operations in the same order, so the same bits, at about 30% less time.
  */
 export function layoutEpoch2d(st: LayoutState, block: number, epoch: number, nEpochs: number, learningRate: number): void {
-  const { emb, snapshot, deltas, n, a, b, head, tail, epochsPerSample, epochsPerNegative, nextSample, nextNegative, seeds } = st;
+  const { emb, snapshot, deltas, n, a, b, powB, head, tail, epochsPerSample, epochsPerNegative, nextSample, nextNegative, seeds } = st;
   const c0 = st.cellStart[block], c1 = st.cellStart[block + 1];
   const e0 = st.edgeStart[block], e1 = st.edgeStart[block + 1];
   const moved = block * emb.length;
   const twoAB = 2 * a * b, twoB = 2 * b;
-  const powB = fixedPowTable(b);
   let s0 = seeds[4 * block], s1 = seeds[4 * block + 1], s2 = seeds[4 * block + 2], s3 = seeds[4 * block + 3];
   const alpha = learningRate * (1 - epoch / nEpochs);
   for (let t = e0; t < e1; t++) {

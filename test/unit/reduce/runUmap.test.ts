@@ -107,7 +107,7 @@ describe('runUmap on pbmc3k (Seurat PCs 1-10, k = 20)', () => {
     const seeds = new Int32Array(4 * blocks);
     for (let w = 0; w < seeds.length; w++) seeds[w] = 11 * (w + 1);
     return {
-      emb, snapshot: emb.slice(), deltas: new Float64Array(blocks * emb.length), dim, n, a: 1.58, b: 0.9, head, tail,
+      emb, snapshot: emb.slice(), deltas: new Float64Array(blocks * emb.length), dim, n, a: 1.58, b: 0.9, powB: fixedPowTable(0.9), head, tail,
       epochsPerSample: eps, epochsPerNegative: eps.map((e) => e / 5), nextSample: eps.slice(), nextNegative: eps.map((e) => e / 5),
       ...layoutBlocks(head, eps, n, blocks), seeds,
     };
