@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/core/rng.js';
 import { ROW_BLOCK_ENTRIES } from '../../../src/core/rowBlocks.js';
-import { allocIndices, allocIndptr, allocValues, csrFromDense, subsetCols, subsetRows, toDenseArray, type CsrMatrix } from '../../../src/core/sparse.js';
+import { allocIndices, allocIndptr, allocValues, csrFromDense, entriesOfRows, subsetCols, subsetRows, toDenseArray, type CsrMatrix } from '../../../src/core/sparse.js';
 import { subsetCsrInPlace, subsetCsrParallel, subsetValuesParallel } from '../../../src/core/subsetCsr.js';
 import { AnnDataLite } from '../../../src/core/adata.js';
 import { Frame } from '../../../src/core/frame.js';
@@ -55,6 +55,8 @@ const x = bigSparse();
 const rows = Int32Array.from({ length: x.nRows }, (_, i) => i).filter((i) => i % 7 !== 0);
 const reordered = Int32Array.from([...rows.filter((i) => i % 2 === 1), ...rows.filter((i) => i % 2 === 0)]);
 const cols = Int32Array.from({ length: x.nCols }, (_, j) => j).filter((j) => j % 5 !== 0);
+// A gene filter after QC: a few genes dropped, the first and last among them (rows move in stretches).
+const fewCols = Int32Array.from({ length: x.nCols }, (_, j) => j).filter((j) => j !== 0 && j !== 777 && j !== 778 && j !== 1999);
 
 describe('subsetCsrParallel', () => {
   it('equals the serial row then column subset, with 1 and 2 threads', async () => {
@@ -85,6 +87,19 @@ describe('subsetCsrParallel', () => {
     expect(same(values.data, times2(both.data))).toBe(true);
   });
 
+  it('drops a few columns in stretches as the serial subset does, with values alone too', async () => {
+    const serial = subsetCols(subsetRows(x, reordered), fewCols);
+    expect(serial.data.length).toBeLessThan(subsetRows(x, reordered).data.length - 3 * 2000);
+    for (const threads of [1, 2]) {
+      const y = await subsetCsrParallel(x, reordered, fewCols, threads);
+      expect(same(y.indptr, serial.indptr)).toBe(true);
+      expect(same(y.indices, serial.indices)).toBe(true);
+      expect(same(y.data, serial.data)).toBe(true);
+      const values = await subsetValuesParallel({ ...x, data: times2(x.data) }, reordered, fewCols, y, threads);
+      expect(same(values.data, times2(serial.data))).toBe(true);
+    }
+  });
+
   it('rejects columns out of order', async () => {
     await expect(subsetCsrParallel(x, null, [3, 1], 1)).rejects.toThrow(/increasing/);
   });
@@ -94,11 +109,14 @@ describe('subsetCsrInPlace', () => {
   const poolFirst = reordered;
 
   it('gives the entries subsetCsrParallel copies, written over the source arrays', async () => {
-    const cases: [Int32Array | null, Int32Array | null][] = [[poolFirst, cols], [poolFirst, null], [rows, cols], [rows, null], [null, cols], [Int32Array.of(8999, 3, 2), cols]];
+    const cases: [Int32Array | null, Int32Array | null][] = [
+      [poolFirst, cols], [poolFirst, fewCols], [poolFirst, null], [rows, cols], [rows, fewCols], [rows, null], [null, cols], [null, fewCols], [Int32Array.of(8999, 3, 2), cols],
+    ];
     for (const [r, c] of cases) {
       const expected = await subsetCsrParallel(x, r, c, 1);
       // Moved in 1, 2 and 3 concurrent stretches (3 over 2 workers: one takes two in turn).
       for (const [threads, parts] of r === poolFirst || r === rows ? [[1, 1], [2, 2], [2, 3]] : [[2, undefined]]) {
+        if (c === fewCols && r !== null) expect(expected.data.length).toBeLessThan(entriesOfRows(x, r) - 3 * 2000);
         const source = own(x);
         const y = await subsetCsrInPlace(source, r, c, threads, parts);
         expect(y.data.buffer).toBe(source.data.buffer);
