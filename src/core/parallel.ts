@@ -260,6 +260,11 @@ export function splitRange(n: number, parts: number): Int32Array {
   return out;
 }
 
+/** A zeroed Float64Array of `length`, in shared memory when `shared` (for workers to write into). */
+export function allocFloat64(length: number, shared: boolean): Float64Array {
+  return shared ? new Float64Array(new SharedArrayBuffer(8 * length)) : new Float64Array(length);
+}
+
 /** `a` in shared memory when `shared` (workers will read it), copying it there only if it is not already. */
 export function sharedWhen<T extends Float32Array | Float64Array | Int32Array | Uint32Array>(a: T, shared: boolean): T {
   return shared && !(a.buffer instanceof SharedArrayBuffer) ? toShared(a) : a;

@@ -12,7 +12,7 @@
  * Every output element is the sum over j = 0..p-1 in order, whatever the partition or thread count.
  */
 import type { DenseMatrix } from '../core/dense.js';
-import { parallelMap, sharedWhen, splitRange } from '../core/parallel.js';
+import { allocFloat64, parallelMap, sharedWhen, splitRange } from '../core/parallel.js';
 import { align16, copyUnpaddedRows, simdKernels, type SimdKernels } from './simd/simdKernels.js';
 
 /** Rows per task; the partition depends only on n, so results never depend on the thread count. */
@@ -37,7 +37,7 @@ export const PANEL_WIDTH = 4;
 export function packColumnPanels(b: Float64Array, p: number, l: number, shared: boolean): Float64Array {
   const nPanels = Math.ceil(l / PANEL_WIDTH);
   const len = nPanels * p * PANEL_WIDTH;
-  const out = shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len);
+  const out = allocFloat64(len, shared);
   for (let j = 0; j < p; j++) {
     const bj = j * l;
     for (let c = 0; c < l; c++) {
@@ -167,7 +167,7 @@ export async function denseMul(a: DenseMatrix, b: Float64Array, l: number, threa
   const parallel = threads > 1 && n > ROWS_PER_TASK;
   const data = sharedData(a, parallel ? threads : 1);
   const panels = packColumnPanels(b, p, l, parallel);
-  const out = parallel ? new Float64Array(new SharedArrayBuffer(n * l * 8)) : new Float64Array(n * l);
+  const out = allocFloat64(n * l, parallel);
   const ranges = splitRange(n, rowTaskCount(n));
   const tasks: unknown[][] = [];
   for (let t = 0; t < ranges.length / 2; t++) tasks.push([data, p, ranges[2 * t], ranges[2 * t + 1], panels, l, out]);

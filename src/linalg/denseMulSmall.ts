@@ -3,7 +3,7 @@
  * product of randomized PCA (U = Q V), 150 M multiply-adds at 50k cells, over fixed row blocks in
  * workers. Every output element is the sum over d = 0..l-1 in order, whatever the partition.
  */
-import { parallelMap, splitRange } from '../core/parallel.js';
+import { allocFloat64, parallelMap, splitRange } from '../core/parallel.js';
 
 /** Row blocks of the product. */
 const MUL_TASKS = 16;
@@ -31,7 +31,7 @@ export function mulRowsBySmall(x: Float64Array, l: number, b: Float64Array, k: n
  */
 export async function denseMulSmall(x: Float64Array, n: number, l: number, b: Float64Array, k: number, threads: number): Promise<Float64Array> {
   const parallel = threads > 1 && n >= MIN_PARALLEL_ROWS && x.buffer instanceof SharedArrayBuffer;
-  const out = parallel ? new Float64Array(new SharedArrayBuffer(n * k * 8)) : new Float64Array(n * k);
+  const out = allocFloat64(n * k, parallel);
   const ranges = splitRange(n, MUL_TASKS);
   const tasks: unknown[][] = [];
   for (let t = 0; t < ranges.length; t += 2) tasks.push([x, l, b, k, ranges[t], ranges[t + 1], out]);

@@ -12,7 +12,7 @@
  * swapped) and added to the output once per block.
  */
 import type { DenseMatrix } from '../core/dense.js';
-import { parallelMap } from '../core/parallel.js';
+import { allocFloat64, parallelMap } from '../core/parallel.js';
 import { PANEL_WIDTH, putEdgeTile, sharedData } from './denseMul.js';
 import { align16, copyUnpaddedRows, simdKernels, type SimdKernels } from './simd/simdKernels.js';
 
@@ -55,7 +55,7 @@ function blockLength(l: number): number {
 export function packRowBlockPanels(q: Float64Array, n: number, l: number, shared: boolean): Float64Array {
   const R = TRANS_ROW_BLOCK;
   const len = Math.ceil(n / R) * blockLength(l);
-  const out = shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len);
+  const out = allocFloat64(len, shared);
   // Panel by panel within each row block: sequential writes, no division per element (this runs
   // on the main thread before every product).
   for (let i0 = 0, base = 0; i0 < n; i0 += R, base += blockLength(l)) {
@@ -178,7 +178,7 @@ export async function denseTransMul(a: DenseMatrix, q: Float64Array, l: number, 
   const parallel = threads > 1 && ranges.length > 2;
   const data = sharedData(a, parallel ? threads : 1);
   const qq = packRowBlockPanels(q, n, l, parallel);
-  const out = parallel ? new Float64Array(new SharedArrayBuffer(p * l * 8)) : new Float64Array(p * l);
+  const out = allocFloat64(p * l, parallel);
   const tasks: unknown[][] = [];
   for (let t = 0; t < ranges.length / 2; t++) tasks.push([data, n, p, ranges[2 * t], ranges[2 * t + 1], qq, l, out]);
   await parallelMap<number>(import.meta.url, 'denseTransMulBlock', tasks, threads);

@@ -14,6 +14,7 @@
  * to repair), or a column is zero, modified Gram-Schmidt applied twice ("twice is enough", Giraud
  * et al. 2005), which also zeroes columns that are numerically dependent on earlier ones.
  */
+import { allocFloat64 } from '../core/parallel.js';
 import { copyUnpaddedRows, float64Regions, simdKernels, type SimdKernels } from './simd/simdKernels.js';
 
 /** Smallest Cholesky pivot (squared relative norm of a column's new direction) CholQR accepts. */
@@ -175,7 +176,7 @@ export function invertUpper(r: Float64Array, l: number): Float64Array {
 export function packUpper(u: Float64Array, l: number, shared: boolean): Float64Array {
   const nPanels = Math.ceil(l / 4);
   const len = nPanels * l * 4;
-  const up = shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len);
+  const up = allocFloat64(len, shared);
   for (let d = 0; d < l; d++) for (let c = d; c < l; c++) up[(((c / 4) | 0) * l + d) * 4 + (c & 3)] = u[d * l + c];
   return up;
 }
@@ -339,7 +340,7 @@ export function unitNormColumns(y: Float64Array, n: number, l: number, shared: b
     if (!(norms[c] > 0) || !Number.isFinite(norms[c])) return null;
     norms[c] = 1 / Math.sqrt(norms[c]);
   }
-  const q = shared ? new Float64Array(new SharedArrayBuffer(n * l * 8)) : new Float64Array(n * l);
+  const q = allocFloat64(n * l, shared);
   for (let o = 0; o < n * l; o += l) for (let c = 0; c < l; c++) q[o + c] = y[o + c] * norms[c];
   return q;
 }

@@ -4,7 +4,7 @@
  * otherwise X.
  */
 import type { CsrMatrix, Indptr } from '../core/sparse.js';
-import { parallelMap } from '../core/parallel.js';
+import { allocFloat64, parallelMap } from '../core/parallel.js';
 import { FINE_ROW_BLOCK_ENTRIES, rowBlocks, threadsFor } from '../core/rowBlocks.js';
 import { defineStep } from '../core/step.js';
 import { UsageError } from '../core/errors.js';
@@ -42,22 +42,27 @@ export interface QcMetrics {
  * @param ribo - 1 for ribosomal genes (length nCols)
  */
 export function computeQcMetricsKernel(counts: CsrMatrix, mito: Uint8Array, ribo: Uint8Array): QcMetrics {
-  const flags = geneFlags(mito, ribo);
-  return combineQcBlocks(counts, [qcMetricsRows(counts.indptr, counts.indices, counts.data, flags, 0, counts.nRows)]);
+  const sums = newQcSums(counts, 1, false);
+  qcMetricsRows(counts.indptr, counts.indices, counts.data, geneFlags(mito, ribo), sums.perCell, sums.perGene, 0, 0, counts.nRows);
+  return metricsOfSums(counts, sums);
 }
 
 /**
- * {@link computeQcMetricsKernel} over fixed row blocks in worker threads. Per-gene partial sums are
- * added in block order, so the result is the same for any `threads` (and exact for integer counts).
+ * {@link computeQcMetricsKernel} over fixed row blocks in worker threads, which write their sums
+ * into shared arrays (no per-block results to copy back). Per-gene partial sums are added in block
+ * order, so the result is the same for any `threads` (and exact for integer counts).
  */
 export async function computeQcMetricsParallel(counts: CsrMatrix, mito: Uint8Array, ribo: Uint8Array, threads: number): Promise<QcMetrics> {
   const flags = geneFlags(mito, ribo);
   const nnz = counts.indptr[counts.nRows];
   // Fine blocks: the per-gene partial sums are of counts (integers), exact in any grouping.
   const blocks = rowBlocks(counts.nRows, nnz, FINE_ROW_BLOCK_ENTRIES);
+  const nThreads = threadsFor(threads, nnz);
+  const sums = newQcSums(counts, blocks.length / 2, nThreads > 1);
   const tasks: unknown[][] = [];
-  for (let b = 0; b < blocks.length; b += 2) tasks.push([counts.indptr, counts.indices, counts.data, flags, blocks[b], blocks[b + 1]]);
-  return combineQcBlocks(counts, await parallelMap<QcBlock>(import.meta.url, 'qcMetricsRows', tasks, threadsFor(threads, nnz)));
+  for (let b = 0; b < blocks.length; b += 2) tasks.push([counts.indptr, counts.indices, counts.data, flags, sums.perCell, sums.perGene, b / 2, blocks[b], blocks[b + 1]]);
+  await parallelMap<void>(import.meta.url, 'qcMetricsRows', tasks, nThreads);
+  return metricsOfSums(counts, sums);
 }
 
 /** Bit 1: mitochondrial, bit 2: ribosomal (one lookup per entry instead of two). */
@@ -67,29 +72,33 @@ function geneFlags(mito: Uint8Array, ribo: Uint8Array): Uint8Array {
   return flags;
 }
 
-/** Metrics of one row block: per cell (total, detected, mito, ribo) and per-gene partial sums. */
-export interface QcBlock {
-  /** Rows [r0, r1) of the block. */
-  r0: number;
-  r1: number;
-  /** 4 values per row: total counts, detected genes, mitochondrial counts, ribosomal counts. */
+/** The sums one pass of {@link qcMetricsRows} per row block writes. */
+interface QcSums {
+  /** 4 values per cell: total counts, detected genes, mitochondrial counts, ribosomal counts. */
   perCell: Float64Array;
-  /** Cells of the block in which each gene is detected. */
-  geneNCells: Float64Array;
-  /** Counts of each gene in the block. */
-  geneTotalCounts: Float64Array;
+  /** Per block b: cells detecting each gene at [2b * nCols, (2b + 1) * nCols), its counts at the next nCols. */
+  perGene: Float64Array;
+  nBlocks: number;
+}
+
+function newQcSums(counts: CsrMatrix, nBlocks: number, shared: boolean): QcSums {
+  return { perCell: allocFloat64(4 * counts.nRows, shared), perGene: allocFloat64(2 * nBlocks * counts.nCols, shared), nBlocks };
 }
 
 /**
- * Worker kernel: QC sums of rows [r0, r1). `flags` from {@link geneFlags}. Four entries per turn of
- * the loop (V8 compiles the plain loop to scalar code with a check per entry; unrolled it runs ~1.5x
- * faster), every sum still taken in entry order, so the result is that of the plain loop bit for bit.
- * An explicit zero adds nothing and is not a detection.
+ * Worker kernel: QC sums of rows [r0, r1), the rows' into `perCell` and the genes' into block
+ * `block` of `perGene` (layout of {@link QcSums}). `flags` from {@link geneFlags}. Four entries per
+ * turn of the loop (V8 compiles the plain loop to scalar code with a check per entry; unrolled it
+ * runs ~1.5x faster), every sum still taken in entry order, so the result is that of the plain loop
+ * bit for bit. An explicit zero adds nothing and is not a detection.
  */
-export function qcMetricsRows(indptr: Indptr, indices: Int32Array, data: Float32Array, flags: Uint8Array, r0: number, r1: number): QcBlock {
-  const perCell = new Float64Array(4 * (r1 - r0));
-  const geneNCells = new Float64Array(flags.length);
-  const geneTotalCounts = new Float64Array(flags.length);
+export function qcMetricsRows(
+  indptr: Indptr, indices: Int32Array, data: Float32Array, flags: Uint8Array, perCell: Float64Array, perGene: Float64Array,
+  block: number, r0: number, r1: number,
+): void {
+  const nCols = flags.length;
+  const geneNCells = perGene.subarray(2 * block * nCols, (2 * block + 1) * nCols);
+  const geneTotalCounts = perGene.subarray((2 * block + 1) * nCols, (2 * block + 2) * nCols);
   for (let i = r0; i < r1; i++) {
     let total = 0, detected = 0, mt = 0, rb = 0;
     const end = indptr[i + 1];
@@ -133,36 +142,35 @@ export function qcMetricsRows(indptr: Indptr, indices: Int32Array, data: Float32
       geneNCells[j] += d;
       geneTotalCounts[j] += v;
     }
-    const o = 4 * (i - r0);
-    perCell[o] = total;
-    perCell[o + 1] = detected;
-    perCell[o + 2] = mt;
-    perCell[o + 3] = rb;
+    perCell[4 * i] = total;
+    perCell[4 * i + 1] = detected;
+    perCell[4 * i + 2] = mt;
+    perCell[4 * i + 3] = rb;
   }
-  return { r0, r1, perCell, geneNCells, geneTotalCounts };
 }
 
-/** Per-cell metrics from the blocks, per-gene sums added in block order. */
-function combineQcBlocks(counts: CsrMatrix, blocks: readonly QcBlock[]): QcMetrics {
+/** Per-cell metrics from the sums, per-gene sums added in block order. */
+function metricsOfSums(counts: CsrMatrix, sums: QcSums): QcMetrics {
   const { nRows, nCols } = counts;
+  const { perCell, perGene } = sums;
   const nCounts = new Float64Array(nRows);
   const nGenes = new Float64Array(nRows);
   const pctMito = new Float64Array(nRows);
   const pctRibo = new Float64Array(nRows);
+  for (let i = 0; i < nRows; i++) {
+    const total = perCell[4 * i];
+    nCounts[i] = total;
+    nGenes[i] = perCell[4 * i + 1];
+    pctMito[i] = total > 0 ? (100 * perCell[4 * i + 2]) / total : 0;
+    pctRibo[i] = total > 0 ? (100 * perCell[4 * i + 3]) / total : 0;
+  }
   const geneNCells = new Float64Array(nCols);
   const geneTotalCounts = new Float64Array(nCols);
-  for (const b of blocks) {
-    for (let i = b.r0; i < b.r1; i++) {
-      const o = 4 * (i - b.r0);
-      const total = b.perCell[o];
-      nCounts[i] = total;
-      nGenes[i] = b.perCell[o + 1];
-      pctMito[i] = total > 0 ? (100 * b.perCell[o + 2]) / total : 0;
-      pctRibo[i] = total > 0 ? (100 * b.perCell[o + 3]) / total : 0;
-    }
+  for (let b = 0; b < sums.nBlocks; b++) {
+    const o = 2 * b * nCols;
     for (let j = 0; j < nCols; j++) {
-      geneNCells[j] += b.geneNCells[j];
-      geneTotalCounts[j] += b.geneTotalCounts[j];
+      geneNCells[j] += perGene[o + j];
+      geneTotalCounts[j] += perGene[o + nCols + j];
     }
   }
   return { nCounts, nGenes, pctMito, pctRibo, geneNCells, geneTotalCounts };
