@@ -92,6 +92,11 @@ describe('write10xH5', () => {
         console.warn('python3 not installed; skipped the h5py layout check');
         return;
       }
+      // CI installs h5py (with python3-anndata); elsewhere the check says why it did not run.
+      if (/No module named 'h5py'/.test(String((e as { stderr?: unknown }).stderr ?? ''))) {
+        console.warn('h5py not installed for /usr/bin/python3; skipped the h5py layout check');
+        return;
+      }
       throw e;
     }
     expect(out.split('\n')).toEqual([
